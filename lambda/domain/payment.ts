@@ -1,0 +1,75 @@
+import { AmountMismatch, OrderAlreadyPaid } from './errors';
+import type { Order } from './order';
+import type { ChargeResult, PaymentMethod } from './payment-processor';
+
+/**
+ * How long one payment attempt holds its claim on an order. It must exceed the payment
+ * function's timeout so a live attempt never loses its claim; a crashed attempt blocks
+ * other payments of the order for at most this long.
+ */
+export const PAYMENT_LEASE_SECONDS = 30;
+
+export type PaymentStatus = 'SUCCEEDED' | 'DECLINED';
+export type DeclineCode = 'card_declined' | 'insufficient_funds';
+
+export interface Payment {
+  readonly id: string;
+  readonly orderId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: PaymentStatus;
+  readonly createdAt: string;
+  /** Present only on DECLINED payments. */
+  readonly declineCode?: DeclineCode;
+}
+
+/** A validated CreatePayment request (currency already upper-case). */
+export interface PaymentDraft {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly paymentMethod: PaymentMethod;
+}
+
+/**
+ * Checks that a payment may be attempted for the order: it must still be payable and the
+ * payment must be for exactly the order's amount and currency.
+ *
+ * @throws OrderAlreadyPaid when the order is PAID
+ * @throws AmountMismatch when amount or currency differ from the order's
+ */
+export function assertPayable(order: Order, draft: PaymentDraft): void {
+  if (order.status === 'PAID') throw new OrderAlreadyPaid(order.id);
+  if (draft.currency !== order.currency) {
+    throw new AmountMismatch(`Order ${order.id} is in ${order.currency}, not ${draft.currency}.`);
+  }
+  if (draft.amount !== order.amount) {
+    throw new AmountMismatch(
+      `Order ${order.id} is for ${order.amount} ${order.currency}, not ${draft.amount}.`,
+    );
+  }
+}
+
+/** The payment that records a charge's outcome. */
+export function paymentFromCharge(
+  id: string,
+  draft: PaymentDraft,
+  charge: ChargeResult,
+  now: Date,
+): Payment {
+  const base = {
+    id,
+    orderId: draft.orderId,
+    amount: draft.amount,
+    currency: draft.currency,
+    createdAt: now.toISOString(),
+  };
+  return charge.outcome === 'succeeded'
+    ? { ...base, status: 'SUCCEEDED' }
+    : { ...base, status: 'DECLINED', declineCode: charge.declineCode };
+}
+
+/** The epoch-millisecond instant until which an attempt started at `now` holds the order. */
+export function leaseExpiry(now: Date): number {
+  return now.getTime() + PAYMENT_LEASE_SECONDS * 1000;
+}

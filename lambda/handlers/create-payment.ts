@@ -1,0 +1,53 @@
+import { CREATE_PAYMENT_ROUTE, createPayment } from '../domain/create-payment';
+import { SandboxPaymentProcessor } from '../domain/payment-processor';
+import { InvalidRequest } from '../http/errors';
+import { httpHandler } from '../http/handler';
+import { paymentCreatedResponse } from '../http/representations';
+import { validated } from '../http/request';
+import { createPaymentSchema } from '../http/schemas';
+import { idempotentRoute } from '../idempotency/idempotent-route';
+import { ordersStore } from '../store';
+import { logger, metrics } from '../clients';
+
+const processor = new SandboxPaymentProcessor(Number(process.env.SANDBOX_LATENCY_MS ?? 0));
+
+/** POST /payments */
+export const handler = httpHandler(
+  idempotentRoute({
+    route: CREATE_PAYMENT_ROUTE,
+    keyPrefix: 'create-payment',
+    parse: (body) => {
+      const draft = validated(createPaymentSchema, body);
+      if (!processor.acceptsPaymentMethod(draft.paymentMethod)) {
+        throw new InvalidRequest(
+          400,
+          'invalid_request',
+          'Invalid request',
+          'The payment method cannot be charged.',
+          {
+            errors: [{ path: 'paymentMethod.token', message: 'unknown card token' }],
+          },
+        );
+      }
+      return draft;
+    },
+    execute: async ({ input, ...request }) => {
+      const created = await createPayment(
+        { store: ordersStore, processor, clock: () => new Date() },
+        { ...request, draft: input },
+      );
+      if (!created.existed) {
+        metrics.addMetric(
+          created.resource.status === 'SUCCEEDED' ? 'PaymentSucceeded' : 'PaymentDeclined',
+          'Count',
+          1,
+        );
+        logger.info('payment recorded', {
+          paymentId: created.resource.id,
+          status: created.resource.status,
+        });
+      }
+      return paymentCreatedResponse(created);
+    },
+  }),
+);

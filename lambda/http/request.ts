@@ -1,0 +1,137 @@
+/**
+ * Reading what a request carries: the tenant, the Idempotency-Key and a JSON body validated
+ * against a schema. Each refusal is an `InvalidRequest`, answered before anything runs.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import { InvalidRequest } from './errors';
+
+/** The contract's limit on request bodies. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const MAX_KEY_LENGTH = 255;
+const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
+// Inside an RFC 8941 sf-string: visible ASCII without '"' and '\', or one of them escaped.
+const SF_STRING_CONTENT = /^(?:[\x21\x23-\x5B\x5D-\x7E]|\\["\\])*$/;
+
+/** All values of a header, whatever the case of its name. */
+export function headerValues(event: APIGatewayProxyEvent, name: string): string[] {
+  const wanted = name.toLowerCase();
+  const multi = Object.entries(event.multiValueHeaders ?? {}).find(
+    ([key]) => key.toLowerCase() === wanted,
+  );
+  if (multi?.[1]) return multi[1];
+  const single = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
+  return single?.[1] === undefined ? [] : [single[1]];
+}
+
+/**
+ * The tenant: the IAM principal API Gateway authenticated, never a client-controlled header.
+ * Sessions of one assumed role are one tenant, so the session name is dropped.
+ */
+export function tenantOf(event: APIGatewayProxyEvent): string {
+  const principal = event.requestContext?.identity?.userArn;
+  if (!principal) {
+    throw new InvalidRequest(
+      401,
+      'unauthenticated',
+      'Unauthenticated',
+      'The request carries no authenticated identity.',
+    );
+  }
+  const assumedRole = /^(arn:[^:]+:sts::\d+:assumed-role\/[^/]+)\/.+$/.exec(principal);
+  return assumedRole?.[1] ?? principal;
+}
+
+/**
+ * Parses an Idempotency-Key value: 1–255 visible ASCII characters, bare or as an RFC 8941
+ * string (`"abc"` names the same key as `abc`). Returns `undefined` when malformed.
+ */
+export function parseIdempotencyKey(raw: string): string | undefined {
+  let key = raw.trim();
+  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
+    const quoted = key.slice(1, -1);
+    if (!SF_STRING_CONTENT.test(quoted)) return undefined;
+    key = quoted.replace(/\\(["\\])/g, '$1');
+  }
+  return key.length <= MAX_KEY_LENGTH && VISIBLE_ASCII.test(key) ? key : undefined;
+}
+
+/** The request's Idempotency-Key; exactly one well-formed value is required. */
+export function idempotencyKeyOf(event: APIGatewayProxyEvent): string {
+  const values = headerValues(event, 'Idempotency-Key');
+  if (values.length === 0) {
+    throw new InvalidRequest(
+      400,
+      'idempotency_key_missing',
+      'Idempotency-Key required',
+      'Every POST needs an Idempotency-Key header.',
+    );
+  }
+  const key =
+    values.length === 1 && values[0] !== undefined ? parseIdempotencyKey(values[0]) : undefined;
+  if (key === undefined) {
+    throw new InvalidRequest(
+      400,
+      'idempotency_key_invalid',
+      'Idempotency-Key invalid',
+      'Idempotency-Key must be one header of 1–255 visible ASCII characters, bare or quoted.',
+    );
+  }
+  return key;
+}
+
+/** The body as JSON, after the size and media-type checks. */
+export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
+  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (body.byteLength > MAX_BODY_BYTES) {
+    throw new InvalidRequest(
+      413,
+      'payload_too_large',
+      'Payload too large',
+      `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+    );
+  }
+  const [mediaType = '', ...parameters] = (headerValues(event, 'Content-Type')[0] ?? '').split(';');
+  const charset = parameters
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='));
+  if (
+    mediaType.trim().toLowerCase() !== 'application/json' ||
+    (charset && charset !== 'charset=utf-8')
+  ) {
+    throw new InvalidRequest(
+      415,
+      'unsupported_media_type',
+      'Unsupported media type',
+      'Send the body as application/json (UTF-8).',
+    );
+  }
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new InvalidRequest(
+      400,
+      'invalid_json',
+      'Invalid JSON',
+      'The request body is not valid JSON.',
+    );
+  }
+}
+
+/** Validates parsed JSON against a schema; unknown fields are rejected by the schemas. */
+export function validated<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message,
+  }));
+  throw new InvalidRequest(
+    400,
+    'invalid_request',
+    'Invalid request',
+    'The request body does not match the schema.',
+    { errors },
+  );
+}

@@ -1,0 +1,26 @@
+/**
+ * Key schema, indexes and TTL attribute of the two tables, defined once.
+ *
+ * The CDK stack, the embedded engine used by tests and the local server, and the
+ * repositories all read these names, so a table created anywhere has the shape the
+ * code expects. Plain data only: this module is imported by infrastructure code too.
+ */
+
+/** Orders and payments of every tenant (single-table design). */
+export const ordersTableSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Lists an order's payments, oldest first: `gsi1pk` = the order, `gsi1sk` = creation time. */
+  paymentsByOrderIndex: {
+    indexName: 'payments-by-order',
+    partitionKey: 'gsi1pk',
+    sortKey: 'gsi1sk',
+  },
+} as const;
+
+/** Records of the HTTP idempotency layer (Powertools' default attribute names). */
+export const idempotencyTableSchema = {
+  partitionKey: 'id',
+  /** Epoch seconds after which a record is expired; DynamoDB TTL deletes it some time later. */
+  ttlAttribute: 'expiration',
+} as const;

@@ -1,0 +1,199 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { idempotencyTableSchema, ordersTableSchema } from '../lambda/store/table-schema';
+import { ApiFunction } from './api-function';
+import { apiRoutes, type ApiRoute, type OrdersTableAccess } from './api-routes';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+export const SERVICE_NAME = 'payments-api';
+
+export interface PaymentsStackProps extends StackProps {
+  /**
+   * How long a completed POST is replayed for its `Idempotency-Key` (the replay window of the
+   * HTTP contract). Whole seconds.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly idempotencyTtl?: Duration;
+  /**
+   * Turns on DynamoDB deletion protection for the Orders table, so that not even a manual
+   * delete outside CloudFormation can drop it.
+   *
+   * @default true
+   */
+  readonly ordersTableDeletionProtection?: boolean;
+  /**
+   * Creates the IAM role API Gateway needs to write logs and sets it on the account
+   * (`AWS::ApiGateway::Account`). API Gateway cannot write access or execution logs without it.
+   * Pass `false` when the account's API Gateway settings are managed elsewhere.
+   *
+   * @default true
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+}
+
+interface TableGrant {
+  readonly actions: readonly string[];
+  readonly queriedIndexes?: readonly string[];
+}
+
+/** Least privilege on the Orders table, per kind of access a route declares. */
+const ordersTableGrants: Record<OrdersTableAccess, TableGrant> = {
+  read: {
+    actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    queriedIndexes: [ordersTableSchema.paymentsByOrderIndex.indexName],
+  },
+  'create-order': { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // TransactWriteItems has no IAM action of its own: each item in a transaction is
+  // authorised as its Put, Update or ConditionCheck.
+  'create-payment': {
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+  },
+};
+
+/** What Powertools' DynamoDB persistence layer does to the idempotency table. */
+const idempotencyTableActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+
+/** Per-method defaults of the stage; a client over them gets 429 from API Gateway. */
+const stageThrottling = { rateLimit: 100, burstLimit: 200 };
+
+/**
+ * The payments API: a REST API with AWS IAM authorization, one function per route of
+ * `api-routes.ts`, the Orders table and the table of the HTTP idempotency layer.
+ */
+export class PaymentsStack extends Stack {
+  public readonly ordersTable: dynamodb.Table;
+  public readonly idempotencyTable: dynamodb.Table;
+  public readonly api: apigateway.RestApi;
+  /** The function of each route, by `functionId`. */
+  public readonly functions: ReadonlyMap<string, ApiFunction>;
+
+  constructor(scope: Construct, id: string, props: PaymentsStackProps = {}) {
+    super(scope, id, props);
+
+    const idempotencyTtlSeconds = (props.idempotencyTtl ?? Duration.hours(24)).toSeconds();
+    if (idempotencyTtlSeconds <= 0) {
+      throw new Error(`idempotencyTtl must be positive, got ${idempotencyTtlSeconds} seconds`);
+    }
+
+    this.ordersTable = new dynamodb.Table(this, 'OrdersTable', {
+      partitionKey: { name: ordersTableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ordersTableSchema.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.ordersTableDeletionProtection ?? true,
+      // The system of record for orders and payments: deleting or replacing the stack must
+      // never take the money trail with it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const { paymentsByOrderIndex } = ordersTableSchema;
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: paymentsByOrderIndex.indexName,
+      partitionKey: {
+        name: paymentsByOrderIndex.partitionKey,
+        type: dynamodb.AttributeType.STRING,
+      },
+      sortKey: { name: paymentsByOrderIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: {
+        name: idempotencyTableSchema.partitionKey,
+        type: dynamodb.AttributeType.STRING,
+      },
+      timeToLiveAttribute: idempotencyTableSchema.ttlAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // Records are ephemeral (a replay window of hours) and a lost record cannot duplicate a
+      // resource, because order and payment ids are derived from the key.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      // Operational logs only; they expire after their retention period anyway.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const createCloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
+    this.api = new apigateway.RestApi(this, 'Api', {
+      restApiName: 'payments-api',
+      description: 'Idempotent payments API (orders and payments)',
+      // Callers are SigV4-signing services, usually in the same region: no CloudFront hop.
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      cloudWatchRole: createCloudWatchRole,
+      // The role is an account-wide setting of API Gateway in this region, which other APIs
+      // may rely on: deleting this stack must not take it away from them.
+      cloudWatchRoleRemovalPolicy: createCloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        // Request and response bodies hold payment data: never copy them into the logs.
+        dataTraceEnabled: false,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: stageThrottling.rateLimit,
+        throttlingBurstLimit: stageThrottling.burstLimit,
+      },
+    });
+
+    const functions = new Map<string, ApiFunction>();
+    for (const route of apiRoutes) {
+      const fn = this.addRoute(route, idempotencyTtlSeconds);
+      functions.set(route.functionId, fn);
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the API (the v1 stage); every method needs SigV4 (AWS IAM)',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.idempotencyTable.tableName });
+
+    acknowledgeNagFindings({
+      api: this.api,
+      idempotencyTable: this.idempotencyTable,
+      functions: functions.values(),
+    });
+  }
+
+  private addRoute(route: ApiRoute, idempotencyTtlSeconds: number): ApiFunction {
+    const fn = new ApiFunction(this, route.functionId, {
+      entry: route.entry,
+      serviceName: SERVICE_NAME,
+      timeout: Duration.seconds(route.timeoutSeconds),
+      memorySize: route.memoryMb,
+    });
+
+    const ordersGrant = ordersTableGrants[route.ordersTable];
+    fn.bindTable('ORDERS_TABLE_NAME', this.ordersTable, ordersGrant.actions, {
+      queriedIndexes: ordersGrant.queriedIndexes ?? [],
+    });
+    if (route.idempotent) {
+      fn.bindTable('IDEMPOTENCY_TABLE_NAME', this.idempotencyTable, idempotencyTableActions);
+      fn.addEnvironment('IDEMPOTENCY_TTL_SECONDS', String(idempotencyTtlSeconds));
+    }
+
+    this.api.root
+      .resourceForPath(route.path)
+      .addMethod(route.method, new apigateway.LambdaIntegration(fn));
+    return fn;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Builds what API Gateway (REST, Lambda proxy integration) and Lambda hand a function, so that
+ * tests and the local server drive the deployed handler code through its real entry point.
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { ApiRoute } from '../lib/api-routes';
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const DEFAULT_LOCAL_TENANT = 'local';
+const STAGE = 'local';
+
+export interface LocalRequest {
+  readonly route: ApiRoute;
+  readonly path: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  /** Header name → every value sent, in order. */
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  readonly query?: Readonly<Record<string, readonly string[]>>;
+  readonly body?: Buffer;
+  readonly sourceIp?: string;
+}
+
+/**
+ * The IAM principal the local API authenticates a tenant as. Locally the `X-Tenant-Id` header
+ * names the tenant; in AWS, SigV4 and API Gateway fill in the identity instead.
+ */
+export function localPrincipal(tenant: string): string {
+  return `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/${tenant}`;
+}
+
+export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
+  const { route, path, pathParameters, headers, query = {}, body } = request;
+  const tenant = headers['x-tenant-id']?.[0] ?? DEFAULT_LOCAL_TENANT;
+  const requestId = randomUUID();
+  // Text bodies arrive as strings; anything that is not valid UTF-8 arrives base64-encoded.
+  const text = body?.toString('utf8');
+  const isBase64Encoded = body !== undefined && Buffer.from(text ?? '', 'utf8').compare(body) !== 0;
+  const last = (values: Readonly<Record<string, readonly string[]>>) =>
+    Object.fromEntries(
+      Object.entries(values).map(([name, all]) => [name, all[all.length - 1] ?? '']),
+    );
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    httpMethod: route.method,
+    resource: route.path,
+    path,
+    pathParameters: Object.keys(pathParameters).length > 0 ? { ...pathParameters } : null,
+    headers: last(headers),
+    multiValueHeaders: Object.fromEntries(
+      Object.entries(headers).map(([name, all]) => [name, [...all]]),
+    ),
+    queryStringParameters: hasQuery ? last(query) : null,
+    multiValueQueryStringParameters: hasQuery
+      ? Object.fromEntries(Object.entries(query).map(([name, all]) => [name, [...all]]))
+      : null,
+    stageVariables: null,
+    body: body === undefined ? null : isBase64Encoded ? body.toString('base64') : (text ?? null),
+    isBase64Encoded,
+    requestContext: {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: 'local',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: route.method,
+      path: `/${STAGE}${path}`,
+      stage: STAGE,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: route.functionId,
+      resourcePath: route.path,
+      identity: {
+        accessKey: null,
+        accountId: LOCAL_ACCOUNT_ID,
+        apiKey: null,
+        apiKeyId: null,
+        caller: tenant,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.sourceIp ?? '127.0.0.1',
+        user: tenant,
+        userAgent: headers['user-agent']?.[0] ?? null,
+        userArn: localPrincipal(tenant),
+      },
+    },
+  };
+}
+
+/** A Lambda context whose remaining time counts down from the route's configured timeout. */
+export function lambdaContext(route: ApiRoute): Context {
+  const deadline = Date.now() + route.timeoutSeconds * 1000;
+  const functionName = `local-${route.functionId}`;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
+    memoryLimitInMB: String(route.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

@@ -1,0 +1,44 @@
+/** Matches a request against the route table, as API Gateway's resource tree would. */
+import { apiRoutes, type ApiRoute } from '../lib/api-routes';
+
+export type RouteMatch =
+  | {
+      readonly kind: 'route';
+      readonly route: ApiRoute;
+      readonly pathParameters: Record<string, string>;
+    }
+  | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
+  | { readonly kind: 'not-found' };
+
+interface CompiledRoute {
+  readonly route: ApiRoute;
+  readonly pattern: RegExp;
+  readonly parameterNames: readonly string[];
+}
+
+const compiled: readonly CompiledRoute[] = apiRoutes.map((route) => {
+  const parameterNames: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}|[^{}]+/g, (segment, name?: string) => {
+    if (name === undefined) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    parameterNames.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), parameterNames };
+});
+
+export function matchRoute(method: string, path: string): RouteMatch {
+  const candidates = compiled.flatMap(({ route, pattern, parameterNames }) => {
+    const match = pattern.exec(path);
+    if (!match) return [];
+    const pathParameters = Object.fromEntries(
+      parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
+    );
+    return [{ route, pathParameters }];
+  });
+  const found = candidates.find(({ route }) => route.method === method);
+  if (found) return { kind: 'route', ...found };
+  if (candidates.length > 0) {
+    return { kind: 'method-not-allowed', allow: candidates.map(({ route }) => route.method) };
+  }
+  return { kind: 'not-found' };
+}

@@ -1,0 +1,83 @@
+/**
+ * Calls the API the way API Gateway does: the request becomes a REST proxy event and goes to
+ * the route's real handler module, loaded from the same route table the stack deploys.
+ */
+import path from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { ApiRoute } from '../../../lib/api-routes';
+import { lambdaContext, toProxyEvent } from '../../../local/proxy-event';
+import { matchRoute } from '../../../local/router';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface ApiResponse {
+  readonly status: number;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawBody: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary fields
+  readonly body: any;
+}
+
+export interface CallOptions {
+  readonly tenant?: string;
+  /** Sent as the Idempotency-Key header when given. */
+  readonly idempotencyKey?: string;
+  /** Extra headers; an array sends the header several times. */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  /** Sent as is when a string; JSON-encoded otherwise. */
+  readonly body?: unknown;
+}
+
+const repositoryRoot = path.resolve(__dirname, '../../..');
+
+function handlerFor(route: ApiRoute): Handler {
+  // Required lazily: handlers read their environment when they load, and some test files
+  // adjust it first.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(path.join(repositoryRoot, route.entry)) as { handler: Handler }).handler;
+}
+
+export async function call(
+  method: string,
+  urlPath: string,
+  options: CallOptions = {},
+): Promise<ApiResponse> {
+  const match = matchRoute(method, urlPath);
+  if (match.kind !== 'route') throw new Error(`no route for ${method} ${urlPath}`);
+  const headers: Record<string, string[]> = { 'user-agent': ['integration-tests'] };
+  if (options.body !== undefined) headers['content-type'] = ['application/json; charset=utf-8'];
+  if (options.tenant !== undefined) headers['x-tenant-id'] = [options.tenant];
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = [options.idempotencyKey];
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    headers[name.toLowerCase()] = typeof value === 'string' ? [value] : [...value];
+  }
+  const body =
+    options.body === undefined
+      ? undefined
+      : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+  const event = toProxyEvent({
+    route: match.route,
+    path: urlPath,
+    pathParameters: match.pathParameters,
+    headers,
+    body,
+  });
+  const result = await handlerFor(match.route)(event, lambdaContext(match.route));
+  const responseHeaders = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([name, value]) => [
+      name.toLowerCase(),
+      String(value),
+    ]),
+  );
+  return {
+    status: result.statusCode,
+    headers: responseHeaders,
+    rawBody: result.body,
+    body: JSON.parse(result.body),
+  };
+}
+
+export const post = (urlPath: string, body: unknown, options: Omit<CallOptions, 'body'> = {}) =>
+  call('POST', urlPath, { ...options, body });
+export const get = (urlPath: string, options: CallOptions = {}) => call('GET', urlPath, options);
