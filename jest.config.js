@@ -18,6 +18,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       setupFiles: ['<rootDir>/test/integration/env.ts'],
       testTimeout: 30000,
+      restoreMocks: true,
     },
     {
       displayName: 'infra',

@@ -76,6 +76,8 @@ export class ApiFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         target: 'node24',
         minify: true,
+        // ES module builds of the SDK and Powertools tree-shake far better than their CJS ones.
+        mainFields: ['module', 'main'],
         sourceMap: true,
         // Ship the SDK version the tests ran against, not whatever the runtime provides.
         bundleAwsSDK: true,

@@ -37,7 +37,10 @@ describe('orders', () => {
 
   it('reads back the order it created', async () => {
     const tenant = aTenant();
-    const created = await post('/orders', aCreateOrderRequest(), { tenant, idempotencyKey: aKey() });
+    const created = await post('/orders', aCreateOrderRequest(), {
+      tenant,
+      idempotencyKey: aKey(),
+    });
 
     const read = await get(`/orders/${created.body.id}`, { tenant });
 

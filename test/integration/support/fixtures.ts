@@ -1,0 +1,38 @@
+import { aCreateOrderRequest, aKey, type CreateOrderBody } from '../../support/builders';
+import { get, post } from './api';
+
+export interface OrderView {
+  id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  paymentId?: string;
+}
+
+/** Creates an order through the API and returns it. */
+export async function anOrder(
+  tenant: string,
+  overrides: Partial<CreateOrderBody> = {},
+): Promise<OrderView> {
+  const response = await post('/orders', aCreateOrderRequest(overrides), {
+    tenant,
+    idempotencyKey: aKey('order'),
+  });
+  expect(response.status).toBe(201);
+  return response.body as OrderView;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- payment JSON as the API returns it
+export async function paymentsOf(tenant: string, orderId: string): Promise<any[]> {
+  const response = await get(`/orders/${orderId}/payments`, { tenant });
+  expect(response.status).toBe(200);
+  return response.body.data;
+}
+
+/** Headers of a response without the replay marker, to compare an original with its replay. */
+export function withoutReplayMarker(
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const { ['idempotent-replayed']: _marker, ...rest } = headers;
+  return rest;
+}
