@@ -57,16 +57,19 @@ export function paymentFromCharge(
   charge: ChargeResult,
   now: Date,
 ): Payment {
-  const base = {
-    id,
-    orderId: draft.orderId,
-    amount: draft.amount,
-    currency: draft.currency,
-    createdAt: now.toISOString(),
-  };
+  const { orderId, amount, currency } = draft;
+  const createdAt = now.toISOString();
   return charge.outcome === 'succeeded'
-    ? { ...base, status: 'SUCCEEDED' }
-    : { ...base, status: 'DECLINED', declineCode: charge.declineCode };
+    ? { id, orderId, amount, currency, status: 'SUCCEEDED', createdAt }
+    : {
+        id,
+        orderId,
+        amount,
+        currency,
+        status: 'DECLINED',
+        createdAt,
+        declineCode: charge.declineCode,
+      };
 }
 
 /** The epoch-millisecond instant until which an attempt started at `now` holds the order. */

@@ -44,7 +44,8 @@ function toOrder(item: Item): Order {
     customerId,
     currency,
     amount,
-    items,
+    // DynamoDB maps do not keep key order: rebuild items so a read serialises like the create.
+    items: items.map(({ sku, quantity, unitAmount }) => ({ sku, quantity, unitAmount })),
     createdAt,
     ...(paymentId && { paymentId }),
   };
