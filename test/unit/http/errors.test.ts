@@ -1,0 +1,55 @@
+import {
+  AmountMismatch,
+  IdempotencyKeyReused,
+  OrderAlreadyPaid,
+  OrderNotFound,
+  PaymentInProgress,
+  PaymentNotFound,
+} from '../../../lambda/domain/errors';
+import { businessOutcomeResponse, errorResponse } from '../../../lambda/http/errors';
+
+const named = (name: string) => Object.assign(new Error('boom'), { name });
+
+describe('errorResponse', () => {
+  it.each([
+    [new OrderNotFound('ord_1'), 404, 'order_not_found', undefined],
+    [new PaymentNotFound('pay_1'), 404, 'payment_not_found', undefined],
+    [new OrderAlreadyPaid('ord_1'), 409, 'order_already_paid', undefined],
+    [new AmountMismatch('no'), 422, 'amount_mismatch', undefined],
+    [new PaymentInProgress('ord_1'), 409, 'payment_in_progress', '1'],
+    [new IdempotencyKeyReused(), 422, 'idempotency_key_reused', undefined],
+    [named('IdempotencyAlreadyInProgressError'), 409, 'idempotency_key_in_use', '1'],
+    [named('IdempotencyValidationError'), 422, 'idempotency_key_reused', undefined],
+    [named('IdempotencyPersistenceLayerError'), 503, 'service_unavailable', '2'],
+    [named('ProvisionedThroughputExceededException'), 503, 'service_unavailable', '2'],
+    [new Error('unexpected'), 500, 'internal_error', undefined],
+    ['not even an Error', 500, 'internal_error', undefined],
+  ])('maps %p to %d %s', (error, status, code, retryAfter) => {
+    const response = errorResponse(error);
+
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['Content-Type']).toBe('application/problem+json');
+    expect(response.headers['Retry-After']).toBe(retryAfter);
+    expect(JSON.parse(response.body)).toMatchObject({
+      status,
+      code,
+      type: `urn:payments-api:problem:${code}`,
+    });
+  });
+});
+
+describe('businessOutcomeResponse', () => {
+  it.each([new OrderNotFound('o'), new OrderAlreadyPaid('o'), new AmountMismatch('m')])(
+    'stores %p',
+    (error) => {
+      expect(businessOutcomeResponse(error)).toBeDefined();
+    },
+  );
+
+  it.each([new PaymentInProgress('o'), new IdempotencyKeyReused(), new Error('x')])(
+    'does not store %p',
+    (error) => {
+      expect(businessOutcomeResponse(error)).toBeUndefined();
+    },
+  );
+});
