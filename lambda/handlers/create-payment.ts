@@ -7,9 +7,10 @@ import { validated } from '../http/request';
 import { createPaymentSchema } from '../http/schemas';
 import { idempotentRoute } from '../idempotency/idempotent-route';
 import { ordersStore } from '../store';
+import { positiveIntegerEnv } from '../config';
 import { logger, metrics } from '../clients';
 
-const processor = new SandboxPaymentProcessor(Number(process.env.SANDBOX_LATENCY_MS ?? 0));
+const processor = new SandboxPaymentProcessor(positiveIntegerEnv('SANDBOX_LATENCY_MS', 0));
 
 /** POST /payments */
 export const handler = httpHandler(
