@@ -2,6 +2,8 @@
 const tsJest = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
+  // The integration and infra suites start an engine or synthesise a stack: allow for slow CI.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -17,7 +19,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       setupFiles: ['<rootDir>/test/integration/env.ts'],
-      testTimeout: 30000,
       restoreMocks: true,
     },
     {
@@ -25,7 +26,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
       transform: tsJest,
       testEnvironment: 'node',
-      testTimeout: 120000,
     },
   ],
 };
