@@ -1,6 +1,18 @@
 /** @type {import('jest').Config} */
 const tsJest = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
+/** Handlers driven with API Gateway proxy events, on the embedded DynamoDB engine. */
+const integration = {
+  displayName: 'integration',
+  testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+  transform: tsJest,
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/test/integration/global-setup.ts',
+  globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/integration/env.ts'],
+  restoreMocks: true,
+};
+
 module.exports = {
   // The integration and infra suites start an engine or synthesise a stack: allow for slow CI.
   testTimeout: 60000,
@@ -11,15 +23,13 @@ module.exports = {
       transform: tsJest,
       testEnvironment: 'node',
     },
+    integration,
     {
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      transform: tsJest,
-      testEnvironment: 'node',
-      globalSetup: '<rootDir>/test/integration/global-setup.ts',
-      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      setupFiles: ['<rootDir>/test/integration/env.ts'],
-      restoreMocks: true,
+      // The same suites again, over real HTTP through the local server (in-process).
+      ...integration,
+      displayName: 'integration-http',
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/local-server.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/over-http.ts'],
     },
     {
       displayName: 'infra',

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { functionBundling } from './bundling';
 
 /** Repository root: handler entries in the route table are relative to it. */
 export const projectRoot = path.resolve(__dirname, '..');
@@ -74,11 +75,10 @@ export class ApiFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        // ES module builds of the SDK and Powertools tree-shake far better than their CJS ones.
-        mainFields: ['module', 'main'],
-        sourceMap: true,
+        target: functionBundling.target,
+        minify: functionBundling.minify,
+        mainFields: [...functionBundling.mainFields],
+        sourceMap: functionBundling.sourceMap,
         // Ship the SDK version the tests ran against, not whatever the runtime provides.
         bundleAwsSDK: true,
       },

@@ -14,7 +14,7 @@ export interface LocalRequest {
   readonly route: ApiRoute;
   readonly path: string;
   readonly pathParameters: Readonly<Record<string, string>>;
-  /** Header name → every value sent, in order. */
+  /** Header name, as sent → every value sent, in order. */
   readonly headers: Readonly<Record<string, readonly string[]>>;
   readonly query?: Readonly<Record<string, readonly string[]>>;
   readonly body?: Buffer;
@@ -31,7 +31,7 @@ export function localPrincipal(tenant: string): string {
 
 export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
   const { route, path, pathParameters, headers, query = {}, body } = request;
-  const tenant = headers['x-tenant-id']?.[0] ?? DEFAULT_LOCAL_TENANT;
+  const tenant = firstHeader(headers, 'x-tenant-id') ?? DEFAULT_LOCAL_TENANT;
   const requestId = randomUUID();
   // Text bodies arrive as strings; anything that is not valid UTF-8 arrives base64-encoded.
   const text = body?.toString('utf8');
@@ -83,11 +83,15 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
         principalOrgId: null,
         sourceIp: request.sourceIp ?? '127.0.0.1',
         user: tenant,
-        userAgent: headers['user-agent']?.[0] ?? null,
+        userAgent: firstHeader(headers, 'user-agent') ?? null,
         userArn: localPrincipal(tenant),
       },
     },
   };
+}
+
+function firstHeader(headers: LocalRequest['headers'], name: string): string | undefined {
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1][0];
 }
 
 /** A Lambda context whose remaining time counts down from the route's configured timeout. */

@@ -16,6 +16,8 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // Both integration projects name this setup; the first one to run prepares the engine.
+  if (globalThis.dynamoDbEngine) return;
   const engine = await startDynamoDbEngine();
   const run = randomUUID().slice(0, 8);
   const tables = {

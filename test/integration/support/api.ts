@@ -1,7 +1,9 @@
 /**
  * Calls the API the way API Gateway does: the request becomes a REST proxy event and goes to
- * the route's real handler module, loaded from the same route table the stack deploys.
+ * the route's real handler module, routed by the same route table the stack deploys. In the
+ * integration-http project the same calls go over real HTTP through the local server.
  */
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ApiRoute } from '../../../lib/api-routes';
@@ -31,11 +33,19 @@ export interface CallOptions {
 
 const repositoryRoot = path.resolve(__dirname, '../../..');
 
-function handlerFor(route: ApiRoute): Handler {
+/** The route's handler module from source, as the stack bundles it. */
+export function sourceHandlerFor(route: ApiRoute): Handler {
   // Required lazily: handlers read their environment when they load, and some test files
   // adjust it first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(path.join(repositoryRoot, route.entry)) as { handler: Handler }).handler;
+}
+
+let baseUrl: string | undefined;
+
+/** From now on, calls go over HTTP to the local server at `url` instead of as proxy events. */
+export function useHttpTransport(url: string): void {
+  baseUrl = url;
 }
 
 export async function call(
@@ -43,8 +53,6 @@ export async function call(
   urlPath: string,
   options: CallOptions = {},
 ): Promise<ApiResponse> {
-  const match = matchRoute(method, urlPath);
-  if (match.kind !== 'route') throw new Error(`no route for ${method} ${urlPath}`);
   const headers: Record<string, string[]> = { 'user-agent': ['integration-tests'] };
   if (options.body !== undefined) headers['content-type'] = ['application/json; charset=utf-8'];
   if (options.tenant !== undefined) headers['x-tenant-id'] = [options.tenant];
@@ -56,6 +64,26 @@ export async function call(
     options.body === undefined
       ? undefined
       : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+  const {
+    status,
+    headers: responseHeaders,
+    rawBody,
+  } = baseUrl
+    ? await overHttp(baseUrl, method, urlPath, headers, body)
+    : await asProxyEvent(method, urlPath, headers, body);
+  return { status, headers: responseHeaders, rawBody, body: JSON.parse(rawBody) };
+}
+
+type RawResponse = Pick<ApiResponse, 'status' | 'headers' | 'rawBody'>;
+
+async function asProxyEvent(
+  method: string,
+  urlPath: string,
+  headers: Record<string, string[]>,
+  body: Buffer | undefined,
+): Promise<RawResponse> {
+  const match = matchRoute(method, urlPath);
+  if (match.kind !== 'route') throw new Error(`no route for ${method} ${urlPath}`);
   const event = toProxyEvent({
     route: match.route,
     path: urlPath,
@@ -63,19 +91,53 @@ export async function call(
     headers,
     body,
   });
-  const result = await handlerFor(match.route)(event, lambdaContext(match.route));
+  const result = await sourceHandlerFor(match.route)(event, lambdaContext(match.route));
   const responseHeaders = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [
       name.toLowerCase(),
       String(value),
     ]),
   );
-  return {
-    status: result.statusCode,
-    headers: responseHeaders,
-    rawBody: result.body,
-    body: JSON.parse(result.body),
-  };
+  return { status: result.statusCode, headers: responseHeaders, rawBody: result.body };
+}
+
+function overHttp(
+  url: string,
+  method: string,
+  urlPath: string,
+  headers: Record<string, string[]>,
+  body: Buffer | undefined,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    // node:http rather than fetch: it sends a repeated header as separate header lines.
+    const request = httpRequest(`${url}${urlPath}`, { method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const responseHeaders = Object.fromEntries(
+          Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+        );
+        // Transport headers the proxy-event path does not have.
+        for (const name of [
+          'date',
+          'connection',
+          'keep-alive',
+          'content-length',
+          'transfer-encoding',
+        ]) {
+          delete responseHeaders[name];
+        }
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: responseHeaders,
+          rawBody: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 export const post = (urlPath: string, body: unknown, options: Omit<CallOptions, 'body'> = {}) =>

@@ -1,0 +1,181 @@
+/**
+ * The local API: plain HTTP in, the API Gateway REST proxy event the deployed API would send to
+ * the route's handler, and the handler's result back out as HTTP.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { ApiRoute } from '../lib/api-routes';
+import { MAX_BODY_BYTES } from '../lambda/http/request';
+import { jsonResponse, problemResponse, type HttpResponse } from '../lambda/http/response';
+import { lambdaContext, toProxyEvent } from './proxy-event';
+import { matchRoute } from './router';
+
+export type LambdaHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
+
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly replayed: boolean;
+}
+
+export interface LocalServerOptions {
+  /** The handler of a route: the bundled one for `npm start`, the source one in tests. */
+  readonly handlerFor: (route: ApiRoute) => LambdaHandler;
+  /** Called once per request. @default one JSON line on stdout */
+  readonly log?: (entry: RequestLogEntry) => void;
+}
+
+type LocalResponse = Pick<
+  APIGatewayProxyResult,
+  'statusCode' | 'headers' | 'multiValueHeaders' | 'body' | 'isBase64Encoded'
+>;
+
+const logAsJsonLine = (entry: RequestLogEntry) =>
+  console.log(
+    JSON.stringify({
+      level: 'INFO',
+      message: 'request',
+      timestamp: new Date().toISOString(),
+      ...entry,
+    }),
+  );
+
+export function createLocalServer(options: LocalServerOptions): Server {
+  const log = options.log ?? logAsJsonLine;
+  return createServer((request, response) => {
+    const started = performance.now();
+    void respond(request, options.handlerFor).then((result) => {
+      writeResult(response, result);
+      const replayed = String(result.headers?.['Idempotent-Replayed']) === 'true';
+      log({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        status: result.statusCode,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        replayed,
+      });
+    });
+  });
+}
+
+async function respond(
+  request: IncomingMessage,
+  handlerFor: LocalServerOptions['handlerFor'],
+): Promise<LocalResponse> {
+  const method = request.method ?? 'GET';
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (url.pathname === '/health') {
+    return method === 'GET' ? jsonResponse(200, { status: 'ok' }) : methodNotAllowed(['GET']);
+  }
+  const match = matchRoute(method, url.pathname);
+  if (match.kind === 'not-found') {
+    return problemResponse({
+      status: 404,
+      code: 'not_found',
+      title: 'Not found',
+      detail: `No route for ${url.pathname}.`,
+    });
+  }
+  if (match.kind === 'method-not-allowed') return methodNotAllowed(match.allow);
+
+  const body = await readBody(request);
+  if (body === 'too-large') {
+    return withHeader(
+      problemResponse({
+        status: 413,
+        code: 'payload_too_large',
+        title: 'Payload too large',
+        detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+      }),
+      'Connection',
+      'close',
+    );
+  }
+  const event = toProxyEvent({
+    route: match.route,
+    path: url.pathname,
+    pathParameters: match.pathParameters,
+    headers: headersOf(request),
+    query: queryOf(url),
+    body,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+  });
+  try {
+    return await handlerFor(match.route)(event, lambdaContext(match.route));
+  } catch (error) {
+    // What API Gateway does when the function itself fails (the handlers catch their own errors).
+    console.error(error);
+    return problemResponse({
+      status: 502,
+      code: 'bad_gateway',
+      title: 'Bad gateway',
+      detail: 'The function failed.',
+    });
+  }
+}
+
+function methodNotAllowed(allow: readonly string[]): HttpResponse {
+  const response = problemResponse({
+    status: 405,
+    code: 'method_not_allowed',
+    title: 'Method not allowed',
+    detail: `Allowed: ${allow.join(', ')}.`,
+  });
+  return withHeader(response, 'Allow', allow.join(', '));
+}
+
+const withHeader = (response: HttpResponse, name: string, value: string): HttpResponse => ({
+  ...response,
+  headers: { ...response.headers, [name]: value },
+});
+
+/** Header name (as the client spelled it first) → every value, in order. */
+function headersOf(request: IncomingMessage): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  const spelling = new Map<string, string>();
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] ?? '';
+    const key = spelling.get(name.toLowerCase()) ?? name;
+    spelling.set(name.toLowerCase(), key);
+    (headers[key] ??= []).push(request.rawHeaders[i + 1] ?? '');
+  }
+  return headers;
+}
+
+function queryOf(url: URL): Record<string, string[]> {
+  const query: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) (query[name] ??= []).push(value);
+  return query;
+}
+
+/** The body, refused as soon as it grows past the contract's limit; `undefined` when empty. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined | 'too-large'> {
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return 'too-large';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).byteLength;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return size === 0 ? undefined : Buffer.concat(chunks);
+}
+
+function writeResult(response: ServerResponse, result: LocalResponse): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[name] = values.map(String);
+  const body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  headers['Content-Length'] = String(body.byteLength);
+  response.writeHead(result.statusCode, headers);
+  response.end(body);
+  // A refused upload is not read to its end: close the connection instead.
+  if (headers.Connection === 'close') response.on('finish', () => response.socket?.destroy());
+}
