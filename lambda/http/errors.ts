@@ -2,12 +2,12 @@
  * Every error the API can answer with, mapped to its problem response in this one place.
  */
 import {
-  AmountMismatch,
   IdempotencyKeyReused,
-  OrderAlreadyPaid,
-  OrderNotFound,
-  PaymentInProgress,
-  PaymentNotFound,
+  type AmountMismatch,
+  type OrderAlreadyPaid,
+  type OrderNotFound,
+  type PaymentInProgress,
+  type PaymentNotFound,
 } from '../domain/errors';
 import { problemResponse, type HttpResponse, type Problem } from './response';
 
@@ -27,19 +27,34 @@ export class InvalidRequest extends Error {
 
 type ProblemOf = (error: Error) => Problem;
 
+// Keyed by the `name` each error sets on itself, not by `Class.name`: minified bundles rename
+// classes. Typing the keys keeps them in step with the error classes.
+type DomainErrorName =
+  | OrderNotFound['name']
+  | OrderAlreadyPaid['name']
+  | AmountMismatch['name']
+  | PaymentNotFound['name']
+  | PaymentInProgress['name']
+  | IdempotencyKeyReused['name'];
+type PowertoolsErrorName =
+  | 'IdempotencyAlreadyInProgressError'
+  | 'IdempotencyValidationError'
+  | 'IdempotencyPersistenceLayerError'
+  | 'IdempotencyInconsistentStateError';
+
 const RETRY_SOON = 1;
 
 /**
  * Business outcomes reached after execution began. The idempotency layer stores them and
  * replays them like a success; everything else is answered without being stored.
  */
-const businessOutcomes = new Map<string, ProblemOf>([
+const businessOutcomes: ReadonlyMap<string, ProblemOf> = new Map<DomainErrorName, ProblemOf>([
   [
-    OrderNotFound.name,
+    'OrderNotFound',
     (e) => ({ status: 404, code: 'order_not_found', title: 'Order not found', detail: e.message }),
   ],
   [
-    OrderAlreadyPaid.name,
+    'OrderAlreadyPaid',
     (e) => ({
       status: 409,
       code: 'order_already_paid',
@@ -48,7 +63,7 @@ const businessOutcomes = new Map<string, ProblemOf>([
     }),
   ],
   [
-    AmountMismatch.name,
+    'AmountMismatch',
     (e) => ({
       status: 422,
       code: 'amount_mismatch',
@@ -58,9 +73,12 @@ const businessOutcomes = new Map<string, ProblemOf>([
   ],
 ]);
 
-const transientOrRefused = new Map<string, ProblemOf>([
+const transientOrRefused: ReadonlyMap<string, ProblemOf> = new Map<
+  DomainErrorName | PowertoolsErrorName,
+  ProblemOf
+>([
   [
-    PaymentNotFound.name,
+    'PaymentNotFound',
     (e) => ({
       status: 404,
       code: 'payment_not_found',
@@ -69,7 +87,7 @@ const transientOrRefused = new Map<string, ProblemOf>([
     }),
   ],
   [
-    PaymentInProgress.name,
+    'PaymentInProgress',
     (e) => ({
       status: 409,
       code: 'payment_in_progress',
@@ -79,7 +97,7 @@ const transientOrRefused = new Map<string, ProblemOf>([
     }),
   ],
   [
-    IdempotencyKeyReused.name,
+    'IdempotencyKeyReused',
     (e) => ({
       status: 422,
       code: 'idempotency_key_reused',

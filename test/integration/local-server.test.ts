@@ -1,0 +1,210 @@
+/**
+ * `npm start` as a developer runs it: a separate process serving the bundled handlers on its own
+ * embedded engine, driven over HTTP.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
+
+const repositoryRoot = path.resolve(__dirname, '../..');
+
+interface RunningServer {
+  readonly url: string;
+  readonly output: () => string;
+  /** Resolves with the first line of output containing `text`, once it has been written. */
+  lineContaining(text: string): Promise<string>;
+  readonly process: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `local/start.ts` as `npm start` does, on a free port and its own engine. */
+async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const inherited = { ...process.env };
+  // The test run's engine and tables are not the server's business: it starts its own.
+  for (const name of [
+    'DYNAMODB_ENDPOINT',
+    'ORDERS_TABLE_NAME',
+    'IDEMPOTENCY_TABLE_NAME',
+    'POWERTOOLS_LOG_LEVEL',
+  ]) {
+    delete inherited[name];
+  }
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', '--import', 'tsx', 'local/start.ts'],
+    {
+      cwd: repositoryRoot,
+      env: { ...inherited, PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = () => {
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${String(code)}): ${output}`)));
+  });
+  return {
+    url,
+    output: () => output,
+    async lineContaining(text) {
+      for (;;) {
+        const line = output.split('\n').find((l) => l.includes(text));
+        if (line) return line;
+        await once(child.stdout, 'data');
+      }
+    },
+    process: child,
+    async stop() {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
+const json = (key: string, tenant: string) => ({
+  'Content-Type': 'application/json',
+  'Idempotency-Key': key,
+  'X-Tenant-Id': tenant,
+});
+
+describe('npm start', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+
+  afterAll(async () => {
+    if (server.process.exitCode === null) await server.stop();
+  });
+
+  it('answers /health with 200', async () => {
+    const response = await fetch(`${server.url}/health`);
+
+    expect(response.status).toBe(200);
+  });
+
+  it('serves every route of the contract through the bundled handlers', async () => {
+    const tenant = aTenant();
+    const paymentKey = aKey();
+
+    const order = await fetch(`${server.url}/orders`, {
+      method: 'POST',
+      headers: json(aKey(), tenant),
+      body: JSON.stringify(aCreateOrderRequest()),
+    });
+    const { id: orderId, ...orderBody } = (await order.json()) as {
+      id: string;
+      amount: number;
+      currency: string;
+    };
+    const pay = () =>
+      fetch(`${server.url}/payments`, {
+        method: 'POST',
+        headers: json(paymentKey, tenant),
+        body: JSON.stringify(aCreatePaymentRequest({ id: orderId, ...orderBody })),
+      });
+    const payment = await pay();
+    const replay = await pay();
+    const paymentId = ((await payment.json()) as { id: string }).id;
+    const reads = await Promise.all(
+      [`/orders/${orderId}`, `/payments/${paymentId}`, `/orders/${orderId}/payments`].map((p) =>
+        fetch(`${server.url}${p}`, { headers: { 'X-Tenant-Id': tenant } }),
+      ),
+    );
+    const strangerRead = await fetch(`${server.url}/orders/${orderId}`, {
+      headers: { 'X-Tenant-Id': aTenant() },
+    });
+
+    expect(order.status).toBe(201);
+    expect(order.headers.get('location')).toBe(`/orders/${orderId}`);
+    expect(payment.status).toBe(201);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(reads.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(strangerRead.status).toBe(404);
+  });
+
+  it('answers an unknown path with 404 and a known path with the wrong method with 405 and Allow', async () => {
+    const unknown = await fetch(`${server.url}/refunds`);
+    const wrongMethod = await fetch(`${server.url}/payments`, { method: 'DELETE' });
+
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+    expect(await unknown.json()).toMatchObject({ code: 'not_found' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect(await wrongMethod.json()).toMatchObject({ code: 'method_not_allowed' });
+  });
+
+  it('refuses a body over 16 KiB with 413 before the handler runs', async () => {
+    const response = await fetch(`${server.url}/orders`, {
+      method: 'POST',
+      headers: json(aKey(), aTenant()),
+      body: JSON.stringify({ ...aCreateOrderRequest(), customerId: 'x'.repeat(20_000) }),
+    });
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('logs one structured line per request', async () => {
+    const path = `/orders/${aKey('ord')}`;
+
+    await fetch(`${server.url}${path}`);
+
+    const line = await server.lineContaining(`"path":"${path}"`);
+    expect(JSON.parse(line)).toMatchObject({
+      method: 'GET',
+      status: 404,
+      durationMs: expect.any(Number),
+      replayed: false,
+    });
+  });
+});
+
+describe('npm start lifecycle', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'payments-api-test-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('shuts down cleanly on SIGTERM, engine included', async () => {
+    const server = await startServer();
+    const engineUrl = /DynamoDB: (http:\/\/\S+)/.exec(server.output())?.[1] ?? '';
+
+    const exitCode = await server.stop();
+
+    expect(exitCode).toBe(0);
+    await expect(fetch(engineUrl)).rejects.toThrow();
+  });
+
+  it('keeps data across restarts with DB_PATH', async () => {
+    const tenant = aTenant();
+    const env = { DB_PATH: path.join(dataDir, 'payments.db') };
+    const first = await startServer(env);
+    const created = await fetch(`${first.url}/orders`, {
+      method: 'POST',
+      headers: json(aKey(), tenant),
+      body: JSON.stringify(aCreateOrderRequest()),
+    });
+    const { id } = (await created.json()) as { id: string };
+    await first.stop();
+
+    const second = await startServer(env);
+    const read = await fetch(`${second.url}/orders/${id}`, { headers: { 'X-Tenant-Id': tenant } });
+    await second.stop();
+
+    expect(created.status).toBe(201);
+    expect(read.status).toBe(200);
+  });
+});
