@@ -1,5 +1,5 @@
 import type { Order } from './order';
-import type { Payment } from './payment';
+import type { Payment, PaymentDraft } from './payment';
 
 /** A stored resource together with the fingerprint of the request that created it. */
 export interface Fingerprinted<T> {
@@ -10,8 +10,26 @@ export interface Fingerprinted<T> {
 export type InsertOutcome<T> =
   { readonly inserted: true } | { readonly inserted: false; readonly existing: Fingerprinted<T> };
 
-/** Why an order could not be claimed for a payment attempt. */
-export type ClaimRefusal = 'not_found' | 'paid' | 'claimed_by_another_attempt';
+/**
+ * One payment attempt, as the order's lease records it: enough to finish the attempt later
+ * (charge under the same processor key, record the outcome) if its process dies.
+ */
+export interface PaymentAttempt {
+  readonly paymentId: string;
+  readonly fingerprint: string;
+  readonly draft: PaymentDraft;
+}
+
+export type ClaimOutcome =
+  | { readonly kind: 'claimed' }
+  /**
+   * The order's lease had expired in the hands of another attempt, whose charge may have gone
+   * through. The lease was renewed for that attempt: finish it before charging again.
+   */
+  | { readonly kind: 'abandoned'; readonly attempt: PaymentAttempt }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'paid' }
+  | { readonly kind: 'claimed_by_another_attempt' };
 
 /** Persistence of orders and payments; implemented in `lambda/store/`. */
 export interface OrdersStore {
@@ -22,19 +40,19 @@ export interface OrdersStore {
   /** The order's payments, oldest first. */
   listPayments(tenant: string, orderId: string): Promise<Payment[]>;
   /**
-   * Claims a PENDING order for one payment attempt until `leaseExpiresAt` (epoch ms). Succeeds
-   * when the order is unclaimed, its lease has expired, or this payment already holds it.
+   * Claims a PENDING order for `attempt` until `leaseExpiresAt` (epoch ms). Succeeds when the
+   * order is unclaimed or the attempt already holds it; an expired lease of another attempt is
+   * renewed for that attempt and handed back (`abandoned`).
    */
   claimOrder(
     tenant: string,
-    orderId: string,
-    paymentId: string,
+    attempt: PaymentAttempt,
     leaseExpiresAt: number,
     now: number,
-  ): Promise<ClaimRefusal | undefined>;
+  ): Promise<ClaimOutcome>;
   /**
-   * Records the payment and releases the order's lease in one atomic write; a SUCCEEDED
-   * payment also moves the order to PAID.
+   * Records the payment and releases the order's lease, which the payment's attempt must
+   * hold, in one atomic write; a SUCCEEDED payment also moves the order to PAID.
    *
    * Recording is itself idempotent: when the payment already exists (a retried write that had
    * committed), the stored payment is returned.

@@ -137,6 +137,8 @@ const retryableAwsErrors = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'TimeoutError',
+  'TransactionConflictException',
+  'TransactionInProgressException',
 ]);
 
 function storeUnavailable(): Problem {

@@ -28,7 +28,7 @@ export function httpHandler(route: RouteHandler) {
     });
     if (replayed) metrics.addMetric('IdempotentReplay', 'Count', 1);
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    return { ...response, headers: { ...response.headers } };
+    return response;
   };
 }
 

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  IdempotentParameterMismatchException,
   TransactionCanceledException,
+  TransactionConflictException,
+  TransactionInProgressException,
 } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -15,7 +17,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PaymentLeaseLost } from '../domain/errors';
 import { isResourceId } from '../domain/ids';
 import type { Order } from '../domain/order';
-import type { ClaimRefusal, Fingerprinted, InsertOutcome, OrdersStore } from '../domain/ports';
+import type {
+  ClaimOutcome,
+  Fingerprinted,
+  InsertOutcome,
+  OrdersStore,
+  PaymentAttempt,
+} from '../domain/ports';
 import type { Payment } from '../domain/payment';
 import { ordersTableSchema } from './table-schema';
 
@@ -34,6 +42,13 @@ const paymentKey = (tenant: string, paymentId: string) => ({
 });
 
 type Item = Record<string, unknown>;
+
+/** The order's `lease` attribute: the attempt that holds the order, until `expiresAt` (epoch ms). */
+interface Lease extends PaymentAttempt {
+  readonly expiresAt: number;
+}
+
+const MAX_RECORD_ATTEMPTS = 3;
 
 function toOrder(item: Item): Order {
   const { id, status, customerId, currency, amount, items, createdAt, paymentId } =
@@ -63,9 +78,9 @@ const withFingerprint = <T>(resource: T, item: Item): Fingerprinted<T> => ({
 });
 
 /**
- * Orders and payments in one DynamoDB table. An order item carries the lease that claims it
- * for one payment attempt (`leaseId` = the payment id, `leaseExpiresAt` in epoch ms); payment
- * items are indexed by order for listing.
+ * Orders and payments in one DynamoDB table. An order item carries the `lease` that claims it
+ * for one payment attempt, with what is needed to finish that attempt; payment items are
+ * indexed by order for listing.
  */
 export class DynamoDbOrdersStore implements OrdersStore {
   constructor(
@@ -126,88 +141,140 @@ export class DynamoDbOrdersStore implements OrdersStore {
 
   async claimOrder(
     tenant: string,
-    orderId: string,
-    paymentId: string,
+    attempt: PaymentAttempt,
     leaseExpiresAt: number,
     now: number,
-  ): Promise<ClaimRefusal | undefined> {
+  ): Promise<ClaimOutcome> {
+    const lease: Lease = { ...attempt, expiresAt: leaseExpiresAt };
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: orderKey(tenant, orderId),
-          UpdateExpression: 'SET leaseId = :payment, leaseExpiresAt = :until',
+          Key: orderKey(tenant, attempt.draft.orderId),
+          UpdateExpression: 'SET #lease = :lease',
           ConditionExpression:
             'attribute_exists(pk) AND #status = :pending AND ' +
-            '(attribute_not_exists(leaseId) OR leaseId = :payment OR leaseExpiresAt < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
+            '(attribute_not_exists(#lease) OR #lease.paymentId = :payment)',
+          ExpressionAttributeNames: { '#lease': 'lease', '#status': 'status' },
           ExpressionAttributeValues: {
-            ':payment': paymentId,
-            ':until': leaseExpiresAt,
-            ':now': now,
+            ':lease': lease,
+            ':payment': attempt.paymentId,
             ':pending': 'PENDING',
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return undefined;
+      return { kind: 'claimed' };
     } catch (error) {
+      // Another write to the order (a payment being recorded) is in flight: it is busy.
+      if (error instanceof TransactionConflictException)
+        return { kind: 'claimed_by_another_attempt' };
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const order = conditionFailureItem(error);
-      if (!order) return 'not_found';
-      return order.status === 'PAID' ? 'paid' : 'claimed_by_another_attempt';
+      if (!order) return { kind: 'not_found' };
+      if (order.status === 'PAID') return { kind: 'paid' };
+      const held = order.lease as Lease;
+      if (held.expiresAt >= now) return { kind: 'claimed_by_another_attempt' };
+      return this.renewAbandonedLease(tenant, held, leaseExpiresAt);
+    }
+  }
+
+  /** Extends an expired lease for the attempt that held it, unless another caller got there first. */
+  private async renewAbandonedLease(
+    tenant: string,
+    held: Lease,
+    leaseExpiresAt: number,
+  ): Promise<ClaimOutcome> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(tenant, held.draft.orderId),
+          UpdateExpression: 'SET #lease.expiresAt = :until',
+          ConditionExpression:
+            '#status = :pending AND #lease.paymentId = :payment AND #lease.expiresAt = :expired',
+          ExpressionAttributeNames: { '#lease': 'lease', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':until': leaseExpiresAt,
+            ':payment': held.paymentId,
+            ':expired': held.expiresAt,
+            ':pending': 'PENDING',
+          },
+        }),
+      );
+      const { paymentId, fingerprint, draft } = held;
+      return { kind: 'abandoned', attempt: { paymentId, fingerprint, draft } };
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        error instanceof TransactionConflictException
+      ) {
+        return { kind: 'claimed_by_another_attempt' };
+      }
+      throw error;
     }
   }
 
   async recordPayment(tenant: string, payment: Payment, fingerprint: string): Promise<Payment> {
     const succeeded = payment.status === 'SUCCEEDED';
     const order = orderKey(tenant, payment.orderId);
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          // Makes an SDK-level retry of this exact write a no-op instead of a conflict.
-          ClientRequestToken: payment.id,
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...paymentKey(tenant, payment.id),
-                  [paymentsByOrderIndex.partitionKey]: order.pk,
-                  [paymentsByOrderIndex.sortKey]: `${payment.createdAt}#${payment.id}`,
-                  ...payment,
-                  fingerprint,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+    const write = new TransactWriteCommand({
+      // One token per recording: the SDK's own retries of this write cannot apply it twice.
+      ClientRequestToken: randomUUID(),
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...paymentKey(tenant, payment.id),
+              [paymentsByOrderIndex.partitionKey]: order.pk,
+              [paymentsByOrderIndex.sortKey]: `${payment.createdAt}#${payment.id}`,
+              ...payment,
+              fingerprint,
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: order,
-                UpdateExpression: succeeded
-                  ? 'SET #status = :paid, paymentId = :payment REMOVE leaseId, leaseExpiresAt'
-                  : 'REMOVE leaseId, leaseExpiresAt',
-                ConditionExpression: succeeded
-                  ? 'leaseId = :payment AND #status = :pending'
-                  : 'leaseId = :payment',
-                ExpressionAttributeNames: succeeded ? { '#status': 'status' } : undefined,
-                ExpressionAttributeValues: succeeded
-                  ? { ':payment': payment.id, ':paid': 'PAID', ':pending': 'PENDING' }
-                  : { ':payment': payment.id },
-              },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: order,
+            UpdateExpression: succeeded
+              ? 'SET #status = :paid, paymentId = :payment REMOVE #lease'
+              : 'REMOVE #lease',
+            ConditionExpression: succeeded
+              ? '#lease.paymentId = :payment AND #status = :pending'
+              : '#lease.paymentId = :payment',
+            ExpressionAttributeNames: {
+              '#lease': 'lease',
+              ...(succeeded && { '#status': 'status' }),
             },
-          ],
-        }),
-      );
-      return payment;
-    } catch (error) {
-      if (!isWriteConflict(error)) throw error;
-      // Either this write had already committed (the payment exists: return it as stored),
-      // or the attempt lost its lease and must not record anything.
-      const stored = await this.getPayment(tenant, payment.id);
-      if (stored) return stored.resource;
-      throw new PaymentLeaseLost(payment.id);
+            ExpressionAttributeValues: {
+              ':payment': payment.id,
+              ...(succeeded && { ':paid': 'PAID', ':pending': 'PENDING' }),
+            },
+          },
+        },
+      ],
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(write);
+        return payment;
+      } catch (error) {
+        // A concurrent claim touched the order mid-transaction: the charge is made, so retry
+        // the recording rather than failing after the money moved.
+        if (isTransactionConflict(error) && attempt < MAX_RECORD_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+          continue;
+        }
+        if (!isConditionFailure(error)) throw error;
+        // Either the payment was already recorded (return it as stored), or the attempt lost
+        // its lease and must not record anything.
+        const stored = await this.getPayment(tenant, payment.id);
+        if (stored) return stored.resource;
+        throw new PaymentLeaseLost(payment.id);
+      }
     }
   }
 
@@ -225,12 +292,18 @@ function conditionFailureItem(error: unknown): Item | undefined {
   return error.Item && unmarshall(error.Item);
 }
 
-function isWriteConflict(error: unknown): boolean {
+function cancellationCodes(error: unknown): string[] {
+  if (!(error instanceof TransactionCanceledException)) return [];
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return cancellationCodes(error).includes('ConditionalCheckFailed');
+}
+
+function isTransactionConflict(error: unknown): boolean {
   return (
-    (error instanceof TransactionCanceledException &&
-      (error.CancellationReasons ?? []).some(
-        (reason) => reason.Code === 'ConditionalCheckFailed',
-      )) ||
-    error instanceof IdempotentParameterMismatchException
+    error instanceof TransactionInProgressException ||
+    (cancellationCodes(error).includes('TransactionConflict') && !isConditionFailure(error))
   );
 }

@@ -1,4 +1,13 @@
-import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
+import { CREATE_PAYMENT_ROUTE } from '../../lambda/domain/create-payment';
+import { deriveResourceId } from '../../lambda/domain/ids';
+import { requestFingerprint } from '../../lambda/idempotency/fingerprint';
+import {
+  aCreateOrderRequest,
+  aCreatePaymentRequest,
+  aKey,
+  aTenant,
+  type CreatePaymentBody,
+} from '../support/builders';
 import { get, post, type ApiResponse } from './support/api';
 import { anOrder, paymentsOf, withoutReplayMarker } from './support/fixtures';
 import { slowChargesTrackingConcurrency, spyOnCharges } from './support/processor';
@@ -85,40 +94,87 @@ describe('concurrent payments with different keys on one order', () => {
 });
 
 describe('the order lease', () => {
-  it('does not block the order for ever when the attempt holding it crashed', async () => {
+  /** Leaves the order claimed by the attempt of `key`, as if its process had died. */
+  async function anAbandonedAttempt(
+    tenant: string,
+    key: string,
+    body: CreatePaymentBody,
+    leaseExpiresAt: number,
+  ) {
+    const principal = localPrincipal(tenant);
+    const attempt = {
+      paymentId: deriveResourceId('pay', principal, CREATE_PAYMENT_ROUTE, key),
+      fingerprint: requestFingerprint(CREATE_PAYMENT_ROUTE, body),
+      draft: { ...body, paymentMethod: { type: 'card' as const, token: body.paymentMethod.token } },
+    };
+    const claim = await ordersStore.claimOrder(
+      principal,
+      attempt,
+      leaseExpiresAt,
+      leaseExpiresAt - 30_000,
+    );
+    expect(claim).toEqual({ kind: 'claimed' });
+    return attempt;
+  }
+
+  it('finishes an abandoned attempt whose charge went through instead of charging the order again', async () => {
     const tenant = aTenant();
     const order = await anOrder(tenant);
-    const crashedPaymentId = 'pay_00000000000000000000000000000000';
-    const claimedAt = Date.now() - 31_000;
-    const claim = await ordersStore.claimOrder(
-      localPrincipal(tenant),
-      order.id,
-      crashedPaymentId,
-      claimedAt + 30_000,
-      claimedAt,
-    );
-    expect(claim).toBeUndefined();
+    const abandonedKey = aKey();
+    const abandonedBody = aCreatePaymentRequest(order);
+    const abandoned = await anAbandonedAttempt(tenant, abandonedKey, abandonedBody, Date.now() - 1);
+    const charges = spyOnCharges();
 
-    const response = await post('/payments', aCreatePaymentRequest(order), {
+    const next = await post('/payments', aCreatePaymentRequest(order), {
+      tenant,
+      idempotencyKey: aKey(),
+    });
+    const abandonedRetry = await post('/payments', abandonedBody, {
+      tenant,
+      idempotencyKey: abandonedKey,
+    });
+
+    expect(next.status).toBe(409);
+    expect(next.body.code).toBe('order_already_paid');
+    expect(charges.mock.calls.map(([request]) => request.idempotencyKey)).toEqual([
+      abandoned.paymentId,
+    ]);
+    expect((await get(`/orders/${order.id}`, { tenant })).body).toMatchObject({
+      status: 'PAID',
+      paymentId: abandoned.paymentId,
+    });
+    expect(abandonedRetry.status).toBe(201);
+    expect(abandonedRetry.body.id).toBe(abandoned.paymentId);
+    expect(abandonedRetry.headers['idempotent-replayed']).toBe('true');
+    expect(await paymentsOf(tenant, order.id)).toHaveLength(1);
+  });
+
+  it('records an abandoned attempt that was declined, then lets the next attempt pay', async () => {
+    const tenant = aTenant();
+    const order = await anOrder(tenant);
+    const declinedBody = aCreatePaymentRequest(order, {
+      paymentMethod: { type: 'card', token: 'tok_chargeDeclined' },
+    });
+    const abandoned = await anAbandonedAttempt(tenant, aKey(), declinedBody, Date.now() - 1);
+
+    const next = await post('/payments', aCreatePaymentRequest(order), {
       tenant,
       idempotencyKey: aKey(),
     });
 
-    expect(response.status).toBe(201);
+    expect(next.status).toBe(201);
+    const payments = await paymentsOf(tenant, order.id);
+    expect(payments.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([
+      [abandoned.paymentId, 'DECLINED'],
+      [next.body.id, 'SUCCEEDED'],
+    ]);
   });
 
   it('answers payment_in_progress while another attempt holds a live lease', async () => {
     const tenant = aTenant();
     const order = await anOrder(tenant);
+    await anAbandonedAttempt(tenant, aKey(), aCreatePaymentRequest(order), Date.now() + 30_000);
     const charges = spyOnCharges();
-    const claim = await ordersStore.claimOrder(
-      localPrincipal(tenant),
-      order.id,
-      'pay_11111111111111111111111111111111',
-      Date.now() + 30_000,
-      Date.now(),
-    );
-    expect(claim).toBeUndefined();
 
     const response = await post('/payments', aCreatePaymentRequest(order), {
       tenant,
@@ -127,6 +183,7 @@ describe('the order lease', () => {
 
     expect(response.status).toBe(409);
     expect(response.body.code).toBe('payment_in_progress');
+    expect(response.headers['retry-after']).toBe('1');
     expect(charges).not.toHaveBeenCalled();
   });
 });

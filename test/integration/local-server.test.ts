@@ -184,7 +184,8 @@ describe('npm start lifecycle', () => {
 
     const exitCode = await server.stop();
 
-    expect(exitCode).toBe(0);
+    // The output explains a failure.
+    expect({ exitCode, output: server.output() }).toMatchObject({ exitCode: 0 });
     await expect(fetch(engineUrl)).rejects.toThrow();
   });
 
