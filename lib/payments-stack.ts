@@ -85,8 +85,15 @@ export class PaymentsStack extends Stack {
     super(scope, id, props);
 
     const idempotencyTtlSeconds = (props.idempotencyTtl ?? Duration.hours(24)).toSeconds();
-    if (idempotencyTtlSeconds <= 0) {
-      throw new Error(`idempotencyTtl must be positive, got ${idempotencyTtlSeconds} seconds`);
+    // Powertools takes over a record once its replay window has passed, even one still in
+    // progress: a window shorter than a function's run would let a retry run alongside it.
+    const longestRun = Math.max(
+      ...apiRoutes.filter((r) => r.idempotent).map((r) => r.timeoutSeconds),
+    );
+    if (idempotencyTtlSeconds < longestRun) {
+      throw new Error(
+        `idempotencyTtl must be at least ${longestRun} seconds (the longest idempotent function timeout), got ${idempotencyTtlSeconds}`,
+      );
     }
 
     this.ordersTable = new dynamodb.Table(this, 'OrdersTable', {

@@ -31,7 +31,7 @@ export function matchRoute(method: string, path: string): RouteMatch {
     const match = pattern.exec(path);
     if (!match) return [];
     const pathParameters = Object.fromEntries(
-      parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
+      parameterNames.map((name, i) => [name, decodePathSegment(match[i + 1] ?? '')]),
     );
     return [{ route, pathParameters }];
   });
@@ -41,4 +41,13 @@ export function matchRoute(method: string, path: string): RouteMatch {
     return { kind: 'method-not-allowed', allow: candidates.map(({ route }) => route.method) };
   }
   return { kind: 'not-found' };
+}
+
+/** API Gateway hands functions decoded path parameters; a malformed escape stays as sent. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

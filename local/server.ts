@@ -50,17 +50,28 @@ export function createLocalServer(options: LocalServerOptions): Server {
   const log = options.log ?? logAsJsonLine;
   return createServer((request, response) => {
     const started = performance.now();
-    void respond(request, options.handlerFor).then((result) => {
-      writeResult(response, result);
-      const replayed = String(result.headers?.['Idempotent-Replayed']) === 'true';
-      log({
-        method: request.method ?? '',
-        path: request.url ?? '',
-        status: result.statusCode,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        replayed,
+    void respond(request, options.handlerFor)
+      .catch((error: unknown) => {
+        // A broken request stream, for instance: answer instead of taking the server down.
+        console.error(error);
+        return problemResponse({
+          status: 500,
+          code: 'internal_error',
+          title: 'Internal error',
+          detail: 'The local server failed.',
+        });
+      })
+      .then((result) => {
+        writeResult(response, result);
+        const replayed = String(result.headers?.['Idempotent-Replayed']) === 'true';
+        log({
+          method: request.method ?? '',
+          path: request.url ?? '',
+          status: result.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          replayed,
+        });
       });
-    });
   });
 }
 
@@ -107,8 +118,19 @@ async function respond(
     sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
   });
   try {
-    return await handlerFor(match.route)(event, lambdaContext(match.route));
+    return await withTimeout(
+      handlerFor(match.route)(event, lambdaContext(match.route)),
+      match.route,
+    );
   } catch (error) {
+    if (error instanceof FunctionTimedOut) {
+      return problemResponse({
+        status: 504,
+        code: 'gateway_timeout',
+        title: 'Gateway timeout',
+        detail: error.message,
+      });
+    }
     // What API Gateway does when the function itself fails (the handlers catch their own errors).
     console.error(error);
     return problemResponse({
@@ -117,6 +139,32 @@ async function respond(
       title: 'Bad gateway',
       detail: 'The function failed.',
     });
+  }
+}
+
+class FunctionTimedOut extends Error {
+  override readonly name = 'FunctionTimedOut';
+}
+
+/**
+ * Answers like API Gateway once the function's configured timeout has passed. Unlike Lambda,
+ * this process cannot stop the handler, which runs on in the background.
+ */
+async function withTimeout<T>(invocation: Promise<T>, route: ApiRoute): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new FunctionTimedOut(`${route.functionId} timed out after ${route.timeoutSeconds} s.`),
+        ),
+      route.timeoutSeconds * 1000,
+    );
+  });
+  try {
+    return await Promise.race([invocation, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

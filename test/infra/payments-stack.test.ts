@@ -322,6 +322,12 @@ describe('functions', () => {
       Variables: { IDEMPOTENCY_TTL_SECONDS: '3600' },
     });
   });
+
+  it('refuses a replay window shorter than a function may run', () => {
+    expect(() => synthesize({ idempotencyTtl: Duration.seconds(5) })).toThrow(
+      /at least 15 seconds/,
+    );
+  });
 });
 
 describe('least-privilege grants', () => {

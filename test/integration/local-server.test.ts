@@ -148,6 +148,16 @@ describe('npm start', () => {
     expect(await wrongMethod.json()).toMatchObject({ code: 'method_not_allowed' });
   });
 
+  it('answers a malformed percent-escape in the path and keeps serving', async () => {
+    const malformed = await fetch(`${server.url}/orders/%E0%A4%A`, {
+      headers: { 'X-Tenant-Id': aTenant() },
+    });
+    const health = await fetch(`${server.url}/health`);
+
+    expect(malformed.status).toBe(404);
+    expect(health.status).toBe(200);
+  });
+
   it('refuses a body over 16 KiB with 413 before the handler runs', async () => {
     const response = await fetch(`${server.url}/orders`, {
       method: 'POST',

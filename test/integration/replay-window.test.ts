@@ -6,6 +6,9 @@ import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../su
 import { get, post, type ApiResponse } from './support/api';
 import { anOrder, paymentsOf, type OrderView } from './support/fixtures';
 import { spyOnCharges } from './support/processor';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../lambda/clients';
+import { idempotencyTableSchema } from '../../lambda/store/table-schema';
 
 const REPLAY_WINDOW_SECONDS = 1;
 // Read by the handlers when they load, which happens on the first call below.
@@ -83,6 +86,27 @@ beforeAll(async () => {
   const { tenant, first } = orderLaterPaid;
   await post('/payments', aCreatePaymentRequest(first.body), { tenant, idempotencyKey: aKey() });
   await replayWindowPassed();
+  expiredRecordsStillStored = await countExpiredIdempotencyRecords();
+});
+
+let expiredRecordsStillStored = 0;
+
+/** Records past their expiry that DynamoDB TTL has not deleted (yet). */
+async function countExpiredIdempotencyRecords(): Promise<number> {
+  const { Count } = await documentClient.send(
+    new ScanCommand({
+      TableName: process.env.IDEMPOTENCY_TABLE_NAME,
+      FilterExpression: '#expiry < :now',
+      ExpressionAttributeNames: { '#expiry': idempotencyTableSchema.ttlAttribute },
+      ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+      ConsistentRead: true,
+    }),
+  );
+  return Count ?? 0;
+}
+
+it('judges expiry by the record timestamp: the expired records are still in the table', () => {
+  expect(expiredRecordsStillStored).toBeGreaterThanOrEqual(Object.keys(scenarios).length);
 });
 
 const scenario = (name: string) => scenarios[name] as Scenario;

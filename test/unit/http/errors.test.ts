@@ -4,6 +4,7 @@ import {
   OrderAlreadyPaid,
   OrderNotFound,
   PaymentInProgress,
+  PaymentLeaseLost,
   PaymentNotFound,
 } from '../../../lambda/domain/errors';
 import { businessOutcomeResponse, errorResponse } from '../../../lambda/http/errors';
@@ -52,4 +53,16 @@ describe('businessOutcomeResponse', () => {
       expect(businessOutcomeResponse(error)).toBeUndefined();
     },
   );
+});
+
+describe('errors after the charge', () => {
+  it.each([
+    [new PaymentLeaseLost('pay_1'), 500, 'internal_error'],
+    [named('TransactionConflictException'), 503, 'service_unavailable'],
+    [named('IdempotencyInconsistentStateError'), 503, 'service_unavailable'],
+  ])('maps %p to %d %s, never stored', (error, status, code) => {
+    expect(errorResponse(error).statusCode).toBe(status);
+    expect(JSON.parse(errorResponse(error).body)).toMatchObject({ code });
+    expect(businessOutcomeResponse(error)).toBeUndefined();
+  });
 });
