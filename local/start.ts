@@ -30,6 +30,27 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
 
   const engine = await startDynamoDbEngine({ dbPath: process.env.DB_PATH });
+  // A fresh directory per server, so that two servers never load each other's half-written bundles.
+  const buildDir = mkdtempSync(path.join(tmpdir(), 'payments-api-build-'));
+  const handlers = new Map<string, LambdaHandler>();
+  const server = createLocalServer({
+    handlerFor: (route) => handlers.get(route.functionId) as LambdaHandler,
+  });
+  // Installed before anything is announced, so that a signal never finds the default handler
+  // and leaves the engine running.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    if (server.listening) server.close();
+    server.closeIdleConnections();
+    rmSync(buildDir, { recursive: true, force: true });
+    void engine.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
   const admin = adminClient(engine.endpoint);
   await createTables(admin, {
     orders: process.env.ORDERS_TABLE_NAME ?? '',
@@ -39,21 +60,12 @@ async function main(): Promise<void> {
   process.env.DYNAMODB_ENDPOINT = engine.endpoint;
 
   // Loaded now, not on first use: a handler that cannot start fails `npm start` itself.
-  // A fresh directory per server, so that two servers never load each other's half-written bundles.
-  const buildDir = mkdtempSync(path.join(tmpdir(), 'payments-api-build-'));
   const bundles = await bundleFunctions(buildDir);
-  const handlers = new Map(
-    apiRoutes.map((route) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { handler } = require(bundles.get(route.functionId) ?? '') as {
-        handler: LambdaHandler;
-      };
-      return [route.functionId, handler];
-    }),
-  );
-  const server = createLocalServer({
-    handlerFor: (route) => handlers.get(route.functionId) as LambdaHandler,
-  });
+  for (const route of apiRoutes) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require(bundles.get(route.functionId) ?? '') as { handler: LambdaHandler };
+    handlers.set(route.functionId, handler);
+  }
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,19 +78,6 @@ async function main(): Promise<void> {
     `Try:\n  curl -s -X POST ${url}/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1' \\\n` +
       `    -d '{"customerId":"cus_123","currency":"usd","items":[{"sku":"SKU-1","quantity":2,"unitAmount":1250}]}'`,
   );
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    server.close();
-    server.closeIdleConnections();
-    rmSync(buildDir, { recursive: true, force: true });
-    void engine.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((error: Error) => {
