@@ -1,5 +1,5 @@
 import { aCreateOrderRequest, aKey, type CreateOrderBody } from '../../support/builders';
-import { get, post } from './api';
+import { get, post, type ApiResponse } from './api';
 
 export interface OrderView {
   id: string;
@@ -35,4 +35,12 @@ export function withoutReplayMarker(
 ): Record<string, string> {
   const { ['idempotent-replayed']: _marker, ...rest } = headers;
   return rest;
+}
+
+/** Asserts that `replay` is `original` again, byte for byte, marked `Idempotent-Replayed: true`. */
+export function expectReplayOf(replay: ApiResponse, original: ApiResponse): void {
+  expect(replay.status).toBe(original.status);
+  expect(replay.headers['idempotent-replayed']).toBe('true');
+  expect(replay.rawBody).toBe(original.rawBody);
+  expect(withoutReplayMarker(replay.headers)).toEqual(withoutReplayMarker(original.headers));
 }
