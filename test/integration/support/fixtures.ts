@@ -44,3 +44,13 @@ export function expectReplayOf(replay: ApiResponse, original: ApiResponse): void
   expect(replay.rawBody).toBe(original.rawBody);
   expect(withoutReplayMarker(replay.headers)).toEqual(withoutReplayMarker(original.headers));
 }
+
+/** Sends the same POST twice, one after the other, with one Idempotency-Key. */
+export async function postTwice(
+  path: string,
+  body: unknown,
+  options: { tenant: string; idempotencyKey: string },
+): Promise<[ApiResponse, ApiResponse]> {
+  const first = await post(path, body, options);
+  return [first, await post(path, body, options)];
+}

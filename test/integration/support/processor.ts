@@ -47,3 +47,19 @@ export function slowChargesTrackingConcurrency(delayMs: number) {
   });
   return { stats, spy };
 }
+
+/**
+ * Sends `first`, holds its charge at the processor, sends `meanwhile` while it is held, then
+ * lets the charge go. Returns both responses and the spy on the charges.
+ */
+export async function whileChargeIsHeld<T>(
+  first: () => Promise<T>,
+  meanwhile: () => Promise<T>,
+): Promise<{ first: T; meanwhile: T; charges: ReturnType<typeof spyOnCharges> }> {
+  const held = holdNextCharge();
+  const running = first();
+  await held.reached;
+  const concurrent = await meanwhile();
+  held.release();
+  return { first: await running, meanwhile: concurrent, charges: held.spy };
+}
