@@ -3,7 +3,7 @@
  * against a schema. Each refusal is an `InvalidRequest`, answered before anything runs.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidRequest } from './errors';
 
 /** The contract's limit on request bodies. */
@@ -120,8 +120,8 @@ export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
 }
 
 /** Validates parsed JSON against a schema; unknown fields are rejected by the schemas. */
-export function validated<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
-  const result = schema.safeParse(json);
+export function validated<S extends z.ZodMiniType>(schema: S, json: unknown): z.output<S> {
+  const result = z.safeParse(schema, json);
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
     path: issue.path.join('.'),

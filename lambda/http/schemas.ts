@@ -1,45 +1,68 @@
-/** Request body schemas (strict: unknown fields are rejected). */
-import { z } from 'zod';
+/**
+ * Request body schemas (strict: unknown fields are rejected).
+ *
+ * Written with `zod/mini`, the tree-shakable build of zod 4: same validation, but a bundle pays
+ * only for the checks it uses (24 KB of a minified bundle instead of zod classic's 455 KB).
+ */
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { hasValidTotal } from '../domain/order';
 import { MAX_AMOUNT, MIN_AMOUNT, normalizeCurrency } from '../domain/money';
 
-const amount = z.number().int().min(MIN_AMOUNT).max(MAX_AMOUNT);
+// zod/mini ships without messages ("Invalid input" for everything); the English locale keeps
+// the `errors[].message` of a 400 as specific as zod classic made it.
+z.config(en());
 
-const currency = z.string().transform((code, ctx) => {
-  const normalized = normalizeCurrency(code);
-  if (normalized === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'must be a 3-letter ISO 4217 currency code' });
-    return z.NEVER;
-  }
-  return normalized;
-});
+const boundedString = (min: number, max: number) =>
+  z.string().check(z.minLength(min), z.maxLength(max));
+
+const boundedInt = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
+const amount = boundedInt(MIN_AMOUNT, MAX_AMOUNT);
+
+const currency = z.pipe(
+  z.string(),
+  z.transform((code: string, ctx) => {
+    const normalized = normalizeCurrency(code);
+    if (normalized === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be a 3-letter ISO 4217 currency code',
+        input: code,
+      });
+      return z.NEVER;
+    }
+    return normalized;
+  }),
+);
 
 export const createOrderSchema = z
   .strictObject({
-    customerId: z.string().min(1).max(64),
+    customerId: boundedString(1, 64),
     currency,
     items: z
       .array(
         z.strictObject({
-          sku: z.string().min(1).max(64),
-          quantity: z.number().int().min(1).max(1000),
+          sku: boundedString(1, 64),
+          quantity: boundedInt(1, 1000),
           unitAmount: amount,
         }),
       )
-      .min(1)
-      .max(100),
+      .check(z.minLength(1), z.maxLength(100)),
   })
-  .refine((order) => hasValidTotal(order.items), {
-    message: `the order total must be between ${MIN_AMOUNT} and ${MAX_AMOUNT}`,
-    path: ['items'],
-  });
+  .check(
+    z.refine((order) => hasValidTotal(order.items), {
+      message: `the order total must be between ${MIN_AMOUNT} and ${MAX_AMOUNT}`,
+      path: ['items'],
+    }),
+  );
 
 export const createPaymentSchema = z.strictObject({
-  orderId: z.string().min(1).max(64),
+  orderId: boundedString(1, 64),
   amount,
   currency,
   paymentMethod: z.strictObject({
     type: z.literal('card'),
-    token: z.string().min(1).max(255),
+    token: boundedString(1, 255),
   }),
 });
