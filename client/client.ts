@@ -1,0 +1,504 @@
+/**
+ * The typed client. Every mutating call carries one Idempotency-Key, generated once per logical
+ * call unless the caller brings its own, and every retry of that call reuses it: however many
+ * attempts it takes, the API processes the operation at most once and replays its outcome.
+ */
+import { randomUUID } from 'node:crypto';
+import { authenticatorFor, type ClientAuth, type OutgoingRequest } from './auth';
+import { parseRetryAfterMs, retryDelayMs, type BackoffPolicy } from './backoff';
+import {
+  ApiError,
+  PaymentDeclinedError,
+  TransportError,
+  type CallFailure,
+  type TransportFailure,
+} from './errors';
+import type {
+  CreateOrderRequest,
+  CreatePaymentRequest,
+  Order,
+  Payment,
+  PaymentDeclinedProblem,
+  PaymentList,
+  Problem,
+} from './types';
+
+export type Operation =
+  'createOrder' | 'createPayment' | 'getOrder' | 'getPayment' | 'listPayments';
+
+/** What every event says about the call it belongs to. */
+export interface CallDescription {
+  readonly operation: Operation;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** The key every attempt of a POST carries; `undefined` for a GET. */
+  readonly idempotencyKey: string | undefined;
+}
+
+/** Observability: one event before each attempt, one with its outcome, one before each retry. */
+export type ClientEvent =
+  | (CallDescription & { readonly type: 'attempt'; readonly attempt: number })
+  | (CallDescription & {
+      readonly type: 'response';
+      readonly attempt: number;
+      readonly status: number;
+      /** The problem's `code` for an error status. */
+      readonly code: string | undefined;
+      /** `Idempotent-Replayed: true`: the API answered with a stored outcome. */
+      readonly replayed: boolean;
+      readonly durationMs: number;
+    })
+  | (CallDescription & {
+      readonly type: 'transport-error';
+      readonly attempt: number;
+      readonly failure: TransportFailure;
+      readonly message: string;
+      readonly durationMs: number;
+    })
+  | (CallDescription & {
+      readonly type: 'retry';
+      /** The attempt that failed; the next one is `attempt + 1`. */
+      readonly attempt: number;
+      readonly delayMs: number;
+      /** Why: `503 service_unavailable`, `network`, `timeout`… */
+      readonly reason: string;
+    });
+
+/** A logger the client reports to: `console`, a Powertools Logger, pino… */
+export interface ClientLogger {
+  debug(message: string, details: Record<string, unknown>): void;
+  warn(message: string, details: Record<string, unknown>): void;
+}
+
+export interface PaymentsClientOptions {
+  /** Where the API is: `http://127.0.0.1:3000` locally, the stack's `ApiUrl` when deployed. */
+  readonly baseUrl: string | URL;
+  /** @default `{ type: 'none' }`: no signature, the local server's default tenant */
+  readonly auth?: ClientAuth;
+  /** Requests per call at most, the first included. @default 5 */
+  readonly maxAttempts?: number;
+  /**
+   * Time budget of a whole call, retries and waits included; no retry starts that could not
+   * finish within it. @default 60000
+   */
+  readonly deadlineMs?: number;
+  /**
+   * How long one attempt may take before it is abandoned and retried. Longer than the slowest
+   * function's timeout (15 s for payments), so a slow success is not mistaken for a failure.
+   * @default 20000
+   */
+  readonly attemptTimeoutMs?: number;
+  /** @default `{ baseDelayMs: 100, maxDelayMs: 5000 }` */
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Called synchronously for every attempt, outcome and retry; must not throw. */
+  readonly onEvent?: (event: ClientEvent) => void;
+  /** Attempts and outcomes go to `debug`, retries to `warn`. @default no logging */
+  readonly logger?: ClientLogger;
+  /** @default the global `fetch` */
+  readonly fetch?: typeof fetch;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface CallOptions {
+  /** Aborts the call, including any retry waiting to happen. */
+  readonly signal?: AbortSignal;
+}
+
+export interface MutationOptions extends CallOptions {
+  /**
+   * The operation's Idempotency-Key (1–255 visible ASCII characters). Pass your own — derived
+   * from your order or checkout id, say — to retry safely across process restarts too.
+   * @default a UUIDv4, generated once for this call and reused by all its attempts
+   */
+  readonly idempotencyKey?: string;
+}
+
+export interface PaymentsClient {
+  /** POST /orders. */
+  createOrder(request: CreateOrderRequest, options?: MutationOptions): Promise<Order>;
+  /**
+   * POST /payments. A declined card throws {@link PaymentDeclinedError}, which carries the
+   * recorded payment.
+   */
+  createPayment(request: CreatePaymentRequest, options?: MutationOptions): Promise<Payment>;
+  /** GET /orders/{orderId}. */
+  getOrder(orderId: string, options?: CallOptions): Promise<Order>;
+  /** GET /payments/{paymentId}. */
+  getPayment(paymentId: string, options?: CallOptions): Promise<Payment>;
+  /** GET /orders/{orderId}/payments: the order's payments, oldest first. */
+  listPayments(orderId: string, options?: CallOptions): Promise<PaymentList>;
+}
+
+const DEFAULTS = {
+  maxAttempts: 5,
+  deadlineMs: 60_000,
+  attemptTimeoutMs: 20_000,
+  backoff: { baseDelayMs: 100, maxDelayMs: 5_000 },
+} as const;
+
+const VISIBLE_ASCII_KEY = /^[\x21-\x7E]{1,255}$/;
+
+/**
+ * Creates a client of the payments API.
+ *
+ * @example
+ * const payments = createPaymentsClient({ baseUrl: 'http://127.0.0.1:3000' });
+ * const order = await payments.createOrder({ customerId: 'cus_1', currency: 'usd', items });
+ */
+export function createPaymentsClient(options: PaymentsClientOptions): PaymentsClient {
+  const settings = {
+    baseUrl: new URL(options.baseUrl),
+    authenticate: authenticatorFor(options.auth),
+    maxAttempts: positiveInteger('maxAttempts', options.maxAttempts ?? DEFAULTS.maxAttempts),
+    deadlineMs: positiveInteger('deadlineMs', options.deadlineMs ?? DEFAULTS.deadlineMs),
+    attemptTimeoutMs: positiveInteger(
+      'attemptTimeoutMs',
+      options.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs,
+    ),
+    backoff: { ...DEFAULTS.backoff, ...options.backoff },
+    emit: observer(options.onEvent, options.logger),
+    fetch: options.fetch ?? globalThis.fetch,
+    random: options.random ?? Math.random,
+  };
+  const post = <T>(
+    operation: Operation,
+    path: string,
+    body: unknown,
+    callOptions: MutationOptions = {},
+  ) =>
+    send<T>(settings, {
+      operation,
+      method: 'POST',
+      path,
+      idempotencyKey: idempotencyKeyFor(callOptions.idempotencyKey),
+      body: JSON.stringify(body),
+      signal: callOptions.signal,
+    });
+  const get = <T>(operation: Operation, path: string, callOptions: CallOptions = {}) =>
+    send<T>(settings, {
+      operation,
+      method: 'GET',
+      path,
+      idempotencyKey: undefined,
+      body: undefined,
+      signal: callOptions.signal,
+    });
+
+  return {
+    createOrder: (request, callOptions) =>
+      post<Order>('createOrder', '/orders', request, callOptions),
+    createPayment: (request, callOptions) =>
+      post<Payment>('createPayment', '/payments', request, callOptions),
+    getOrder: (orderId, callOptions) =>
+      get<Order>('getOrder', `/orders/${pathSegment(orderId)}`, callOptions),
+    getPayment: (paymentId, callOptions) =>
+      get<Payment>('getPayment', `/payments/${pathSegment(paymentId)}`, callOptions),
+    listPayments: (orderId, callOptions) =>
+      get<PaymentList>('listPayments', `/orders/${pathSegment(orderId)}/payments`, callOptions),
+  };
+}
+
+type Settings = {
+  readonly baseUrl: URL;
+  readonly authenticate: ReturnType<typeof authenticatorFor>;
+  readonly maxAttempts: number;
+  readonly deadlineMs: number;
+  readonly attemptTimeoutMs: number;
+  readonly backoff: BackoffPolicy;
+  readonly emit: (event: ClientEvent) => void;
+  readonly fetch: typeof fetch;
+  readonly random: () => number;
+};
+
+interface Call extends CallDescription {
+  /** The exact JSON text sent (and signed) on every attempt. */
+  readonly body: string | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** What one attempt came back with. */
+type AttemptResult =
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly headers: Headers;
+      readonly text: string;
+    }
+  | {
+      readonly kind: 'transport-error';
+      readonly failure: TransportFailure;
+      readonly error: unknown;
+    };
+
+/** The attempt loop: send, classify, and either return, throw, or wait and send again. */
+async function send<T>(settings: Settings, call: Call): Promise<T> {
+  const description: CallDescription = {
+    operation: call.operation,
+    method: call.method,
+    path: call.path,
+    idempotencyKey: call.idempotencyKey,
+  };
+  const deadline = Date.now() + settings.deadlineMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const failure: CallFailure = { idempotencyKey: call.idempotencyKey, attempts: attempt };
+    settings.emit({ ...description, type: 'attempt', attempt });
+    const started = Date.now();
+    const result = await attemptOnce(settings, call, deadline);
+    const durationMs = Date.now() - started;
+
+    let error: ApiError | TransportError;
+    let retryAfterMs: number | undefined;
+    let reason: string;
+    if (result.kind === 'transport-error') {
+      const message = describeTransportError(result.failure, result.error);
+      settings.emit({
+        ...description,
+        type: 'transport-error',
+        attempt,
+        failure: result.failure,
+        message,
+        durationMs,
+      });
+      error = new TransportError(result.failure, message, failure, { cause: result.error });
+      // The caller gave up, or the time budget is spent: nothing left to retry within.
+      if (result.failure === 'aborted' || result.failure === 'deadline') throw error;
+      reason = result.failure;
+    } else {
+      const replayed = result.headers.get('idempotent-replayed') === 'true';
+      const succeeded = result.status >= 200 && result.status < 300;
+      const body = parseJson(result.text);
+      const problem = succeeded ? undefined : problemOf(result.status, body, result.text);
+      settings.emit({
+        ...description,
+        type: 'response',
+        attempt,
+        status: result.status,
+        code: problem?.code,
+        replayed,
+        durationMs,
+      });
+      if (succeeded && body !== undefined) return body as T;
+      if (succeeded) {
+        // A 2xx whose body did not arrive intact: the outcome is stored, so a retry replays it.
+        error = new TransportError('network', `${result.status} with an unreadable body`, failure);
+        reason = 'unreadable body';
+      } else {
+        error = apiErrorOf(problem as Problem, replayed, failure);
+        if (!isTransient(problem as Problem)) throw error;
+        retryAfterMs = parseRetryAfterMs(result.headers.get('retry-after'), Date.now());
+        reason = `${result.status} ${error.code}`;
+      }
+    }
+
+    if (attempt >= settings.maxAttempts) throw error;
+    const delayMs = retryDelayMs(attempt, settings.backoff, retryAfterMs, settings.random);
+    // A retry that could not even start before the deadline is not worth waiting for.
+    if (Date.now() + delayMs >= deadline) throw error;
+    settings.emit({ ...description, type: 'retry', attempt, delayMs, reason });
+    try {
+      await sleep(delayMs, call.signal);
+    } catch (abort) {
+      throw new TransportError('aborted', 'The call was aborted', failure, { cause: abort });
+    }
+  }
+}
+
+/** One request, abandoned after `attemptTimeoutMs` or at the deadline, whichever comes first. */
+async function attemptOnce(
+  settings: Settings,
+  call: Call,
+  deadline: number,
+): Promise<AttemptResult> {
+  if (call.signal?.aborted) {
+    return { kind: 'transport-error', failure: 'aborted', error: call.signal.reason };
+  }
+  const url = new URL(
+    `${settings.baseUrl.pathname.replace(/\/$/, '')}${call.path}`,
+    settings.baseUrl,
+  );
+  const request: OutgoingRequest = {
+    method: call.method,
+    url,
+    headers: {
+      accept: 'application/json, application/problem+json',
+      ...(call.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
+      ...(call.idempotencyKey !== undefined && { 'idempotency-key': call.idempotencyKey }),
+    },
+    ...(call.body !== undefined && { body: call.body }),
+  };
+
+  const controller = new AbortController();
+  let failure: TransportFailure = 'network';
+  const remaining = deadline - Date.now();
+  const timer = setTimeout(
+    () => {
+      failure = remaining < settings.attemptTimeoutMs ? 'deadline' : 'timeout';
+      controller.abort();
+    },
+    Math.max(0, Math.min(settings.attemptTimeoutMs, remaining)),
+  );
+  const onCallerAbort = () => {
+    failure = 'aborted';
+    controller.abort();
+  };
+  call.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  try {
+    const headers = await settings.authenticate(request);
+    const response = await settings.fetch(url, {
+      method: request.method,
+      headers,
+      body: request.body,
+      signal: controller.signal,
+    });
+    // Reading the body is part of the attempt: a connection dropped mid-body is a network error.
+    const text = await response.text();
+    return { kind: 'response', status: response.status, headers: response.headers, text };
+  } catch (error) {
+    return { kind: 'transport-error', failure, error };
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+/**
+ * What is worth retrying with the same key: the outcome was not stored, so a retry runs the
+ * operation again, or finds it finished. Stored business outcomes (402, 404, 409
+ * `order_already_paid`, 422) and refusals (400, 401, 403, 413, 415) would only repeat.
+ *
+ * 409 `payment_in_progress` is retried too: API.md does not store it, and it is what a retry
+ * gets while the order is still claimed by an earlier attempt — possibly this call's own,
+ * abandoned attempt. Once that attempt finishes, the retry gets its outcome (or 409
+ * `order_already_paid` if another payment won), so retrying cannot charge twice.
+ */
+function isTransient(problem: Problem): boolean {
+  switch (problem.status) {
+    case 409:
+      return problem.code === 'idempotency_key_in_use' || problem.code === 'payment_in_progress';
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return true;
+    default:
+      return false;
+  }
+}
+
+function apiErrorOf(problem: Problem, replayed: boolean, failure: CallFailure): ApiError {
+  if (problem.status === 402 && isPaymentDeclined(problem)) {
+    return new PaymentDeclinedError(problem, replayed, failure);
+  }
+  return new ApiError(problem, replayed, failure);
+}
+
+function isPaymentDeclined(problem: Problem): problem is PaymentDeclinedProblem {
+  return typeof problem.payment === 'object' && problem.payment !== null;
+}
+
+/**
+ * The response's problem details. Something in front of the API (API Gateway refusing a
+ * signature, a proxy) may answer without one: that becomes a problem with code `http_<status>`.
+ */
+function problemOf(status: number, body: unknown, text: string): Problem {
+  if (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as Partial<Problem>).code === 'string' &&
+    typeof (body as Partial<Problem>).title === 'string'
+  ) {
+    return { ...(body as Problem), status };
+  }
+  const message =
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { message?: unknown }).message === 'string'
+      ? (body as { message: string }).message
+      : text.slice(0, 500);
+  return {
+    type: 'about:blank',
+    title: `HTTP ${status}`,
+    status,
+    detail: message,
+    code: `http_${status}`,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeTransportError(failure: TransportFailure, error: unknown): string {
+  switch (failure) {
+    case 'timeout':
+      return 'The attempt timed out';
+    case 'deadline':
+      return 'The call ran out of time';
+    case 'aborted':
+      return 'The call was aborted';
+    case 'network': {
+      // fetch reports "fetch failed" and puts the socket's error in `cause`.
+      const cause =
+        error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+      const detail = cause ?? (error instanceof Error ? error : undefined);
+      return `Network error: ${detail?.message ?? String(error)}`;
+    }
+  }
+}
+
+function observer(
+  onEvent: ((event: ClientEvent) => void) | undefined,
+  logger: ClientLogger | undefined,
+): (event: ClientEvent) => void {
+  return (event) => {
+    onEvent?.(event);
+    if (!logger) return;
+    const { type, ...details } = event;
+    if (type === 'retry') logger.warn('payments-api retry', details);
+    else logger.debug(`payments-api ${type}`, details);
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function idempotencyKeyFor(key: string | undefined): string {
+  if (key === undefined) return randomUUID();
+  if (!VISIBLE_ASCII_KEY.test(key)) {
+    throw new RangeError('idempotencyKey must be 1–255 visible ASCII characters');
+  }
+  return key;
+}
+
+function pathSegment(id: string): string {
+  if (id.length === 0) throw new RangeError('an id must not be empty');
+  return encodeURIComponent(id);
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}

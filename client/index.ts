@@ -1,0 +1,34 @@
+/**
+ * Typed client of the payments API: `import { createPaymentsClient } from
+ * 'idempotent-payments-api/client'`. See README, "Client SDK".
+ */
+export {
+  createPaymentsClient,
+  type CallDescription,
+  type CallOptions,
+  type ClientEvent,
+  type ClientLogger,
+  type MutationOptions,
+  type Operation,
+  type PaymentsClient,
+  type PaymentsClientOptions,
+} from './client';
+export {
+  ApiError,
+  PaymentDeclinedError,
+  PaymentsClientError,
+  TransportError,
+  type CallFailure,
+  type TransportFailure,
+} from './errors';
+export type { AwsCredentials, ClientAuth } from './auth';
+export { parseRetryAfterMs, retryDelayMs, type BackoffPolicy } from './backoff';
+export type {
+  CreateOrderRequest,
+  CreatePaymentRequest,
+  Order,
+  Payment,
+  PaymentDeclinedProblem,
+  PaymentList,
+  Problem,
+} from './types';
