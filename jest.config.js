@@ -28,7 +28,12 @@ module.exports = {
       // The same suites again, over real HTTP through the local server (in-process).
       ...integration,
       displayName: 'integration-http',
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/local-server.test.ts'],
+      // Suites that start their own local server (and proxy) have nothing to gain from a rerun.
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/integration/local-server.test.ts',
+        '<rootDir>/test/integration/client/',
+      ],
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/over-http.ts'],
     },
     {

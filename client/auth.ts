@@ -121,5 +121,5 @@ async function createSigner(
     region,
     credentials: provider,
     sha256: Hash.bind(null, 'sha256'),
-  }) as SignatureV4Like;
+  });
 }

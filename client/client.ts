@@ -161,7 +161,8 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     fetch: options.fetch ?? globalThis.fetch,
     random: options.random ?? Math.random,
   };
-  const post = <T>(
+  // async: a bad argument becomes a rejected promise, like every other failure of a call.
+  const post = async <T>(
     operation: Operation,
     path: string,
     body: unknown,
@@ -175,7 +176,7 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
       body: JSON.stringify(body),
       signal: callOptions.signal,
     });
-  const get = <T>(operation: Operation, path: string, callOptions: CallOptions = {}) =>
+  const get = async <T>(operation: Operation, path: string, callOptions: CallOptions = {}) =>
     send<T>(settings, {
       operation,
       method: 'GET',
@@ -190,11 +191,11 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
       post<Order>('createOrder', '/orders', request, callOptions),
     createPayment: (request, callOptions) =>
       post<Payment>('createPayment', '/payments', request, callOptions),
-    getOrder: (orderId, callOptions) =>
+    getOrder: async (orderId, callOptions) =>
       get<Order>('getOrder', `/orders/${pathSegment(orderId)}`, callOptions),
-    getPayment: (paymentId, callOptions) =>
+    getPayment: async (paymentId, callOptions) =>
       get<Payment>('getPayment', `/payments/${pathSegment(paymentId)}`, callOptions),
-    listPayments: (orderId, callOptions) =>
+    listPayments: async (orderId, callOptions) =>
       get<PaymentList>('listPayments', `/orders/${pathSegment(orderId)}/payments`, callOptions),
   };
 }
@@ -467,13 +468,14 @@ function observer(
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    const aborted = () => new Error('aborted', { cause: signal?.reason });
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(aborted());
       return;
     }
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(aborted());
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

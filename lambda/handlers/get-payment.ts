@@ -1,13 +1,12 @@
 import { findPayment } from '../domain/queries';
 import { httpHandler, pathParameter } from '../http/handler';
 import { tenantOf } from '../http/request';
-import { jsonResponse } from '../http/response';
+import { paymentResponse } from '../http/representations';
 import { ordersStore } from '../store';
 
 /** GET /payments/{paymentId} */
 export const handler = httpHandler(async (event) =>
-  jsonResponse(
-    200,
+  paymentResponse(
     await findPayment(ordersStore, tenantOf(event), pathParameter(event, 'paymentId')),
   ),
 );

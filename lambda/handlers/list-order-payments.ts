@@ -1,12 +1,12 @@
 import { listOrderPayments } from '../domain/queries';
 import { httpHandler, pathParameter } from '../http/handler';
 import { tenantOf } from '../http/request';
-import { jsonResponse } from '../http/response';
+import { paymentListResponse } from '../http/representations';
 import { ordersStore } from '../store';
 
 /** GET /orders/{orderId}/payments */
 export const handler = httpHandler(async (event) =>
-  jsonResponse(200, {
-    data: await listOrderPayments(ordersStore, tenantOf(event), pathParameter(event, 'orderId')),
-  }),
+  paymentListResponse(
+    await listOrderPayments(ordersStore, tenantOf(event), pathParameter(event, 'orderId')),
+  ),
 );

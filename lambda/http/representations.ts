@@ -1,15 +1,46 @@
 /**
- * How created orders and payments appear on the wire. Domain objects serialise as they are:
- * the store returns them without storage attributes.
+ * How orders and payments appear on the wire. Domain objects serialise as they are (the store
+ * returns them without storage attributes); each one passes through a function typed by the
+ * response schemas (`response-schemas.ts`), so a domain change that the published contract —
+ * the client's types, the OpenAPI document — does not describe fails to compile.
  */
 import type { Created } from '../domain/create-order';
 import type { Order } from '../domain/order';
 import type { Payment } from '../domain/payment';
 import { jsonResponse, markReplayed, problemResponse, type HttpResponse } from './response';
+import type {
+  OrderRepresentation,
+  PaymentListRepresentation,
+  PaymentRepresentation,
+} from './response-schemas';
+
+/** The schema's output type; readonly, as the domain's objects are. */
+type Wire<T> = T extends object ? { readonly [K in keyof T]: Wire<T[K]> } : T;
+
+const orderRepresentation = (order: Order): Wire<OrderRepresentation> => order;
+const paymentRepresentation = (payment: Payment): Wire<PaymentRepresentation> => payment;
+
+/** 200 with the order. */
+export function orderResponse(order: Order): HttpResponse {
+  return jsonResponse(200, orderRepresentation(order));
+}
+
+/** 200 with the payment. */
+export function paymentResponse(payment: Payment): HttpResponse {
+  return jsonResponse(200, paymentRepresentation(payment));
+}
+
+/** 200 with an order's payments, oldest first. */
+export function paymentListResponse(payments: readonly Payment[]): HttpResponse {
+  const list: Wire<PaymentListRepresentation> = { data: payments.map(paymentRepresentation) };
+  return jsonResponse(200, list);
+}
 
 /** 201 with the order; marked replayed when the key had already created it. */
 export function orderCreatedResponse({ resource, existed }: Created<Order>): HttpResponse {
-  const response = jsonResponse(201, resource, { Location: `/orders/${resource.id}` });
+  const response = jsonResponse(201, orderRepresentation(resource), {
+    Location: `/orders/${resource.id}`,
+  });
   return existed ? markReplayed(response) : response;
 }
 
@@ -20,13 +51,15 @@ export function orderCreatedResponse({ resource, existed }: Created<Order>): Htt
 export function paymentCreatedResponse({ resource, existed }: Created<Payment>): HttpResponse {
   const response =
     resource.status === 'SUCCEEDED'
-      ? jsonResponse(201, resource, { Location: `/payments/${resource.id}` })
+      ? jsonResponse(201, paymentRepresentation(resource), {
+          Location: `/payments/${resource.id}`,
+        })
       : problemResponse({
           status: 402,
           code: resource.declineCode ?? 'card_declined',
           title: 'Payment declined',
           detail: `The card was declined (${resource.declineCode}). The order can still be paid with another card.`,
-          extensions: { payment: resource },
+          extensions: { payment: paymentRepresentation(resource) },
         });
   return existed ? markReplayed(response) : response;
 }

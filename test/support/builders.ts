@@ -1,18 +1,10 @@
 /** Typed request builders: each test states only what matters to it. */
 import { randomUUID } from 'node:crypto';
+import type { CreateOrderRequest, CreatePaymentRequest } from '../../client';
 
-export interface CreateOrderBody {
-  customerId: string;
-  currency: string;
-  items: { sku: string; quantity: number; unitAmount: number }[];
-}
-
-export interface CreatePaymentBody {
-  orderId: string;
-  amount: number;
-  currency: string;
-  paymentMethod: { type: string; token: string };
-}
+// The request types the handlers' schemas accept, as the client SDK exports them.
+export type CreateOrderBody = CreateOrderRequest;
+export type CreatePaymentBody = CreatePaymentRequest;
 
 /** A fresh Idempotency-Key, so that every test owns its data. */
 export const aKey = (label = 'key') => `${label}-${randomUUID()}`;
