@@ -1,12 +1,30 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PaymentsStack } from '../lib/payments-stack';
+import { stageSettings } from '../lib/stage';
 
 const app = new App();
 
+/** An optional CDK context value, as a non-empty string. */
+function contextString(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
+  return value;
+}
+
+// `-c stage=prod`; validated here so that a typo fails before anything is synthesized.
+const { stage } = stageSettings(contextString('stage'));
+
 // Environment-agnostic: deploys to the account and region of the caller's credentials.
 new PaymentsStack(app, 'PaymentsApi', {
-  description: 'Serverless idempotent payments API (API Gateway, Lambda, DynamoDB)',
+  description: `Serverless idempotent payments API (API Gateway, Lambda, DynamoDB), ${stage} stage`,
+  stage,
+  alarmTopicArn: contextString('alarmTopicArn'),
+  corsAllowOrigins: contextString('corsAllowOrigins')
+    ?.split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== ''),
 });
 
 // cdk-nag 3 is a policy validation plugin: findings fail the synth; the stack acknowledges

@@ -30,6 +30,12 @@ export interface ApiFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the function's log group when it leaves the stack.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -44,9 +50,9 @@ export class ApiFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      // Operational logs only: the record of every order and payment lives in the retained
-      // Orders table, and these logs expire after their retention period anyway.
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Operational logs: the record of every order and payment lives in the Orders table, and
+      // these logs expire after their retention period anyway.
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
 
     // Instead of the AWSLambdaBasicExecutionRole managed policy, which may create and write
@@ -90,7 +96,8 @@ export class ApiFunction extends NodejsFunction {
    * the variable and the permission cannot drift apart.
    *
    * The grant covers the table only, not a customer managed KMS key: the tables of this stack
-   * use DynamoDB's default encryption (AWS owned key).
+   * are encrypted with the AWS managed key `aws/dynamodb`, whose key policy lets DynamoDB use
+   * it on behalf of any principal of the account that may use the table.
    *
    * @param actions DynamoDB actions on the table, e.g. `dynamodb:GetItem`.
    * @param options.queriedIndexes Indexes the function may `dynamodb:Query`: a Query of an

@@ -5,6 +5,7 @@ import type { ApiFunction } from './api-function';
 
 export interface NagAcknowledgementScopes {
   readonly api: apigateway.RestApi;
+  readonly ordersTable: dynamodb.Table;
   readonly idempotencyTable: dynamodb.ITable;
   readonly functions: Iterable<ApiFunction>;
 }
@@ -28,8 +29,9 @@ export function acknowledgeNagFindings(scopes: NagAcknowledgementScopes): void {
     id: 'AwsSolutions-APIG2',
     reason:
       'Requests are validated in the handlers, which answer with the problem+json errors of ' +
-      'the API contract (e.g. 400 idempotency_key_missing); an API Gateway request validator ' +
-      'would answer first, in its own format.',
+      'the API contract. A gateway validator would change the contract: it treats a blank ' +
+      'Idempotency-Key as missing (the contract says idempotency_key_invalid), and a body model ' +
+      'cannot express its limits (16 KiB, amount range of the computed total, card tokens).',
   });
   api.acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -43,6 +45,18 @@ export function acknowledgeNagFindings(scopes: NagAcknowledgementScopes): void {
       'No WAF web ACL in the reference stack: only IAM-signed requests reach the integrations, ' +
       'and stage throttling caps the rate. Associate a web ACL where the deployment requires one.',
   });
+
+  const ordersPitr = scopes.ordersTable.node.defaultChild as dynamodb.CfnTable;
+  const pitr = ordersPitr.pointInTimeRecoverySpecification as
+    dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty | undefined;
+  if (pitr?.pointInTimeRecoveryEnabled !== true) {
+    Validations.of(scopes.ordersTable).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'Only the dev stage runs without point-in-time recovery: its orders are test data, torn ' +
+        'down with the stack. The prod stage turns it on (lib/stage.ts).',
+    });
+  }
 
   Validations.of(scopes.idempotencyTable).acknowledge({
     id: 'AwsSolutions-DDB3',

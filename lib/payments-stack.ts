@@ -2,15 +2,26 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { idempotencyTableSchema, ordersTableSchema } from '../lambda/store/table-schema';
 import { ApiFunction } from './api-function';
 import { apiRoutes, type ApiRoute, type OrdersTableAccess } from './api-routes';
+import { addGatewayProblems } from './gateway-responses';
+import { PaymentsMonitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { stageSettings, type Stage, type StageSettings } from './stage';
 
 export const SERVICE_NAME = 'payments-api';
 
 export interface PaymentsStackProps extends StackProps {
+  /**
+   * The deployment stage: picks the Orders table's protection and removal policy, log
+   * retention, the execution log level and throttling (`lib/stage.ts`).
+   *
+   * @default 'dev'
+   */
+  readonly stage?: Stage;
   /**
    * How long a completed POST is replayed for its `Idempotency-Key` (the replay window of the
    * HTTP contract). Whole seconds.
@@ -22,7 +33,7 @@ export interface PaymentsStackProps extends StackProps {
    * Turns on DynamoDB deletion protection for the Orders table, so that not even a manual
    * delete outside CloudFormation can drop it.
    *
-   * @default true
+   * @default true in the prod stage, false in dev
    */
   readonly ordersTableDeletionProtection?: boolean;
   /**
@@ -33,6 +44,21 @@ export interface PaymentsStackProps extends StackProps {
    * @default true
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * ARN of an SNS topic that every alarm notifies, on ALARM and back to OK (a topic wired to
+   * the on-call pager or chat, usually shared by several stacks).
+   *
+   * @default no notifications: alarm states show on the dashboard only
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. `https://shop.example.com`. Adds
+   * preflight (OPTIONS) methods and the CORS response headers. Callers still sign every
+   * request with SigV4.
+   *
+   * @default no CORS: the API is for server-side callers
+   */
+  readonly corsAllowOrigins?: readonly string[];
 }
 
 interface TableGrant {
@@ -67,9 +93,15 @@ const idempotencyTableActions = [
   'dynamodb:DeleteItem',
 ];
 
-/** Per-method defaults of the stage; a client over them gets 429 from API Gateway. */
-const stageThrottling = { rateLimit: 100, burstLimit: 200 };
-
+/** Headers a browser may send and read, when CORS is configured. */
+const corsAllowHeaders = [
+  'Content-Type',
+  'Idempotency-Key',
+  'Authorization',
+  'X-Amz-Date',
+  'X-Amz-Security-Token',
+  'X-Amz-Content-Sha256',
+];
 /**
  * The payments API: a REST API with AWS IAM authorization, one function per route of
  * `api-routes.ts`, the Orders table and the table of the HTTP idempotency layer.
@@ -80,9 +112,13 @@ export class PaymentsStack extends Stack {
   public readonly api: apigateway.RestApi;
   /** The function of each route, by `functionId`. */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
+  public readonly settings: StageSettings;
+  public readonly monitoring: PaymentsMonitoring;
 
   constructor(scope: Construct, id: string, props: PaymentsStackProps = {}) {
     super(scope, id, props);
+    const settings = stageSettings(props.stage);
+    this.settings = settings;
 
     const idempotencyTtlSeconds = (props.idempotencyTtl ?? Duration.hours(24)).toSeconds();
     // Powertools takes over a record once its replay window has passed, even one still in
@@ -100,11 +136,17 @@ export class PaymentsStack extends Stack {
       partitionKey: { name: ordersTableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: ordersTableSchema.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.ordersTableDeletionProtection ?? true,
-      // The system of record for orders and payments: deleting or replacing the stack must
-      // never take the money trail with it.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The aws/dynamodb key: encryption at rest is auditable in CloudTrail, and the functions
+      // need no KMS grant (the key policy lets DynamoDB use it for the account's principals).
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: {
+        pointInTimeRecoveryEnabled: settings.ordersTable.pointInTimeRecovery,
+      },
+      deletionProtection:
+        props.ordersTableDeletionProtection ?? settings.ordersTable.deletionProtection,
+      // prod: the system of record for orders and payments; deleting or replacing the stack
+      // must never take the money trail with it. dev: torn down with its test data.
+      removalPolicy: settings.ordersTable.removalPolicy,
     });
     const { paymentsByOrderIndex } = ordersTableSchema;
     this.ordersTable.addGlobalSecondaryIndex({
@@ -124,16 +166,18 @@ export class PaymentsStack extends Stack {
       },
       timeToLiveAttribute: idempotencyTableSchema.ttlAttribute,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // Stored responses hold order and payment details: same encryption as the Orders table.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // Records are ephemeral (a replay window of hours) and a lost record cannot duplicate a
       // resource, because order and payment ids are derived from the key.
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      // Operational logs only; they expire after their retention period anyway.
-      removalPolicy: RemovalPolicy.DESTROY,
+      retention: settings.logs.retention,
+      removalPolicy: settings.logs.removalPolicy,
     });
+    const corsAllowOrigins = props.corsAllowOrigins ?? [];
 
     const createCloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -150,22 +194,55 @@ export class PaymentsStack extends Stack {
         stageName: 'v1',
         tracingEnabled: true,
         metricsEnabled: true,
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        loggingLevel: settings.executionLogLevel,
         // Request and response bodies hold payment data: never copy them into the logs.
         dataTraceEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
-        throttlingRateLimit: stageThrottling.rateLimit,
-        throttlingBurstLimit: stageThrottling.burstLimit,
+        throttlingRateLimit: settings.stageThrottle.rateLimit,
+        throttlingBurstLimit: settings.stageThrottle.burstLimit,
+        methodOptions: Object.fromEntries(
+          apiRoutes
+            .filter((route) => route.method === 'POST')
+            .map((route) => [
+              `${route.path}/${route.method}`,
+              {
+                throttlingRateLimit: settings.writeThrottle.rateLimit,
+                throttlingBurstLimit: settings.writeThrottle.burstLimit,
+              },
+            ]),
+        ),
       },
+      ...(corsAllowOrigins.length > 0 && {
+        defaultCorsPreflightOptions: {
+          allowOrigins: [...corsAllowOrigins],
+          allowMethods: ['GET', 'POST', 'OPTIONS'],
+          allowHeaders: corsAllowHeaders,
+          maxAge: Duration.hours(1),
+        },
+      }),
     });
+    addGatewayProblems(this.api, corsAllowOrigins);
 
     const functions = new Map<string, ApiFunction>();
     for (const route of apiRoutes) {
-      const fn = this.addRoute(route, idempotencyTtlSeconds);
+      const fn = this.addRoute(route, idempotencyTtlSeconds, settings, corsAllowOrigins);
       functions.set(route.functionId, fn);
     }
     this.functions = functions;
+
+    this.monitoring = new PaymentsMonitoring(this, 'Monitoring', {
+      api: this.api,
+      functions,
+      tables: new Map([
+        ['OrdersTable', this.ordersTable],
+        ['IdempotencyTable', this.idempotencyTable],
+      ]),
+      serviceName: SERVICE_NAME,
+      alarmTopic: props.alarmTopicArn
+        ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+        : undefined,
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the API (the v1 stage); every method needs SigV4 (AWS IAM)',
@@ -176,18 +253,29 @@ export class PaymentsStack extends Stack {
 
     acknowledgeNagFindings({
       api: this.api,
+      ordersTable: this.ordersTable,
       idempotencyTable: this.idempotencyTable,
       functions: functions.values(),
     });
   }
 
-  private addRoute(route: ApiRoute, idempotencyTtlSeconds: number): ApiFunction {
+  private addRoute(
+    route: ApiRoute,
+    idempotencyTtlSeconds: number,
+    settings: StageSettings,
+    corsAllowOrigins: readonly string[],
+  ): ApiFunction {
     const fn = new ApiFunction(this, route.functionId, {
       entry: route.entry,
       serviceName: SERVICE_NAME,
       timeout: Duration.seconds(route.timeoutSeconds),
       memorySize: route.memoryMb,
+      logRetention: settings.logs.retention,
+      logRemovalPolicy: settings.logs.removalPolicy,
     });
+    if (corsAllowOrigins.length > 0) {
+      fn.addEnvironment('CORS_ALLOW_ORIGINS', corsAllowOrigins.join(','));
+    }
 
     const ordersGrant = ordersTableGrants[route.ordersTable];
     fn.bindTable('ORDERS_TABLE_NAME', this.ordersTable, ordersGrant.actions, {

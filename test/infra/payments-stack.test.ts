@@ -1,60 +1,9 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { App, Duration, Validations, type CfnResource } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration, Validations, type CfnResource } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PAYMENT_LEASE_SECONDS } from '../../lambda/domain/payment';
 import { apiRoutes, type ApiRoute, type OrdersTableAccess } from '../../lib/api-routes';
-import { PaymentsStack, type PaymentsStackProps } from '../../lib/payments-stack';
-
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-}
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
-/** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
-function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(
-    readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'),
-  ) as { context?: Record<string, unknown> };
-  return cdkJson.context ?? {};
-}
-
-function synthesize(props: PaymentsStackProps = {}) {
-  const app = new App({
-    context: {
-      ...cdkJsonContext(),
-      // The handlers' bundles are not under test here; `npm run synth` builds them.
-      'aws:cdk:bundling-stacks': [],
-    },
-  });
-  const stack = new PaymentsStack(app, 'PaymentsApi', props);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // Synthesis runs the cdk-nag plugin: any unacknowledged finding, even a warning, throws.
-  const template = Template.fromStack(stack);
-  return { app, stack, template };
-}
-
-/** Renders an ARN expression of the template as text: `{ Fn::GetAtt: [X, Arn] }` is `X.Arn`. */
-function arnText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const intrinsic = value as Record<string, unknown>;
-  if ('Fn::GetAtt' in intrinsic) return (intrinsic['Fn::GetAtt'] as string[]).join('.');
-  if ('Ref' in intrinsic) return intrinsic.Ref as string;
-  if ('Fn::Join' in intrinsic) {
-    const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
-    return parts.map(arnText).join(separator);
-  }
-  return JSON.stringify(value);
-}
+import { arnText, synthesize, type Resource, type Statement } from './support/synthesize';
 
 const { app, stack, template } = synthesize();
 const resources = template.toJSON().Resources as Record<string, Resource>;
@@ -156,7 +105,7 @@ describe('REST API', () => {
   it('stage traces with X-Ray, writes JSON access logs, emits metrics and throttles', () => {
     const [accessLogGroupId] = Object.keys(
       template.findResources('AWS::Logs::LogGroup', {
-        Properties: { RetentionInDays: 30 },
+        Properties: { RetentionInDays: 7 },
         DeletionPolicy: 'Delete',
       }),
     ).filter((id) => id.startsWith('ApiAccessLogs'));
@@ -168,18 +117,40 @@ describe('REST API', () => {
         DestinationArn: { 'Fn::GetAtt': [accessLogGroupId, 'Arn'] },
         Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
       },
-      MethodSettings: [
+      MethodSettings: Match.arrayWith([
         {
           HttpMethod: '*',
           ResourcePath: '/*',
           MetricsEnabled: true,
-          LoggingLevel: 'ERROR',
+          LoggingLevel: 'INFO',
           DataTraceEnabled: false,
-          ThrottlingRateLimit: 100,
-          ThrottlingBurstLimit: 200,
+          ThrottlingRateLimit: 20,
+          ThrottlingBurstLimit: 40,
         },
-      ],
+      ]),
     });
+  });
+
+  it.each(postRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s has its own, lower, method throttle',
+    (_name, route) => {
+      // API Gateway's resource path of a method setting: '/' then the path, '/' escaped as '~1'.
+      const resourcePath = `/${route.path.replace(/\//g, '~1')}`;
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            HttpMethod: route.method,
+            ResourcePath: resourcePath,
+            ThrottlingRateLimit: 10,
+            ThrottlingBurstLimit: 20,
+          }),
+        ]),
+      });
+    },
+  );
+
+  it('has no preflight (OPTIONS) method unless CORS origins are configured', () => {
+    expect(methods.filter((m) => m.Properties.HttpMethod === 'OPTIONS')).toEqual([]);
   });
 
   it('has the account-level CloudWatch role API Gateway needs to write logs, retained', () => {
@@ -224,16 +195,19 @@ describe('Orders table', () => {
     expect(orders()?.Properties.GlobalSecondaryIndexes).toHaveLength(1);
   });
 
-  it('is on-demand, with point-in-time recovery and deletion protection', () => {
+  it('is on-demand and encrypted with the AWS managed key', () => {
     expect(orders()?.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
     });
   });
 
-  it('is retained when deleted from the stack or replaced', () => {
-    expect(orders()).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  it('is a dev table: no deletion protection nor point-in-time recovery, destroyed with the stack', () => {
+    expect(orders()?.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(orders()?.Properties).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+    });
+    expect(orders()).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 });
 
@@ -245,6 +219,7 @@ describe('Idempotency table', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
     });
     expect(idempotency()?.Properties.KeySchema).toHaveLength(1);
   });
@@ -274,13 +249,13 @@ describe('functions', () => {
     },
   );
 
-  it.each(routeCases)('%s logs to its own log group, kept for 30 days', (_id, route) => {
+  it.each(routeCases)('%s logs to its own log group, kept for a week in dev', (_id, route) => {
     const loggingConfig = functionResource(route).Properties.LoggingConfig as {
       LogGroup: { Ref: string };
     };
     expect(resources[loggingConfig.LogGroup.Ref]).toMatchObject({
       Type: 'AWS::Logs::LogGroup',
-      Properties: { RetentionInDays: 30 },
+      Properties: { RetentionInDays: 7 },
       DeletionPolicy: 'Delete',
     });
   });
@@ -446,6 +421,7 @@ describe('cdk-nag (AwsSolutions)', () => {
         'PaymentsApi/Api AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         'PaymentsApi/Api/DeploymentStage.v1 AwsSolutions-APIG3',
         'PaymentsApi/IdempotencyTable AwsSolutions-DDB3',
+        'PaymentsApi/OrdersTable AwsSolutions-DDB3',
         ...apiRoutes.map(
           (r) => `PaymentsApi/${r.functionId}ServiceRole AwsSolutions-IAM5[Resource::*]`,
         ),
