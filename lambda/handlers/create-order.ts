@@ -5,6 +5,7 @@ import { validated } from '../http/request';
 import { createOrderSchema } from '../http/schemas';
 import { idempotentRoute } from '../idempotency/idempotent-route';
 import { ordersStore } from '../store';
+import { metrics } from '../clients';
 
 /** POST /orders */
 export const handler = httpHandler(
@@ -12,9 +13,10 @@ export const handler = httpHandler(
     route: CREATE_ORDER_ROUTE,
     keyPrefix: 'create-order',
     parse: (body) => validated(createOrderSchema, body),
-    execute: async ({ input, ...request }) =>
-      orderCreatedResponse(
-        await createOrder(ordersStore, { ...request, draft: input }, new Date()),
-      ),
+    execute: async ({ input, ...request }) => {
+      const created = await createOrder(ordersStore, { ...request, draft: input }, new Date());
+      if (!created.existed) metrics.addMetric('OrderCreated', 'Count', 1);
+      return orderCreatedResponse(created);
+    },
   }),
 );

@@ -1,35 +1,112 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { logger, metrics } from '../clients';
 import { errorResponse, isServerError } from './errors';
-import type { HttpResponse } from './response';
+import { headerValues, parseIdempotencyKey, tenantOf } from './request';
+import { PROBLEM_CONTENT_TYPE, type HttpResponse } from './response';
 
 export type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
+
+/** Problem codes that are worth a metric of their own: the dashboard and an alarm read them. */
+const metricOfProblem: Readonly<Record<string, string>> = {
+  idempotency_key_in_use: 'IdempotencyKeyInUse',
+  idempotency_key_reused: 'IdempotencyKeyReused',
+  service_unavailable: 'StoreUnavailable',
+};
+
+/** Browser origins the API answers with CORS headers; empty unless the stack configures some. */
+const corsAllowOrigins = new Set(
+  (process.env.CORS_ALLOW_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== ''),
+);
+
+/**
+ * The Idempotency-Key as it may appear in logs: the first 16 hex digits of its SHA-256. Enough
+ * to find every line of one key's retries, without writing a client's key into the logs.
+ */
+export function idempotencyKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
 
 /**
  * Wraps a route: any error becomes its problem response, server errors are logged with their
  * cause, and metrics are flushed once per invocation.
+ *
+ * Every log line of the invocation carries the API Gateway request id, the tenant and the
+ * hash of the Idempotency-Key; request bodies (card tokens) and raw keys are never logged.
  */
 export function httpHandler(route: RouteHandler) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     logger.addContext(context);
-    let response: HttpResponse;
+    logger.appendKeys(requestLogKeys(event));
     try {
-      response = await route(event, context);
-    } catch (error) {
-      response = errorResponse(error);
-      if (isServerError(response)) logger.error('request failed', { error: error as Error });
+      let response: HttpResponse;
+      try {
+        response = await route(event, context);
+      } catch (error) {
+        response = errorResponse(error);
+        if (isServerError(response)) logger.error('request failed', { error: error as Error });
+      }
+      const replayed = response.headers['Idempotent-Replayed'] === 'true';
+      logger.info('request completed', {
+        method: event.httpMethod,
+        resource: event.resource,
+        status: response.statusCode,
+        replayed,
+      });
+      if (replayed) metrics.addMetric('IdempotentReplay', 'Count', 1);
+      const problemMetric = metricOfProblem[problemCodeOf(response) ?? ''];
+      if (problemMetric) metrics.addMetric(problemMetric, 'Count', 1);
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      return withCorsHeaders(event, response);
+    } finally {
+      // A warm container serves the next request with the same logger: no key may leak into it.
+      logger.resetKeys();
     }
-    const replayed = response.headers['Idempotent-Replayed'] === 'true';
-    logger.info('request completed', {
-      method: event.httpMethod,
-      resource: event.resource,
-      status: response.statusCode,
-      replayed,
-    });
-    if (replayed) metrics.addMetric('IdempotentReplay', 'Count', 1);
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    return response;
   };
+}
+
+/** What identifies the request in every log line; a malformed key is left out entirely. */
+function requestLogKeys(event: APIGatewayProxyEvent): Record<string, string> {
+  const keys: Record<string, string> = {};
+  const requestId = event.requestContext?.requestId;
+  if (requestId) keys.requestId = requestId;
+  try {
+    keys.tenant = tenantOf(event);
+  } catch {
+    // Unauthenticated: answered 401 by the route, logged without a tenant.
+  }
+  const [rawKey, ...others] = headerValues(event, 'Idempotency-Key');
+  const key = rawKey !== undefined && others.length === 0 ? parseIdempotencyKey(rawKey) : undefined;
+  if (key !== undefined) keys.idempotencyKeyHash = idempotencyKeyHash(key);
+  return keys;
+}
+
+function problemCodeOf(response: HttpResponse): string | undefined {
+  if (response.headers['Content-Type'] !== PROBLEM_CONTENT_TYPE) return undefined;
+  try {
+    const { code } = JSON.parse(response.body) as { code?: unknown };
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Adds the CORS response headers when the request comes from an allowed origin. Added here,
+ * outside the idempotency layer, so a stored response never carries one caller's origin.
+ */
+function withCorsHeaders(event: APIGatewayProxyEvent, response: HttpResponse): HttpResponse {
+  if (corsAllowOrigins.size === 0) return response;
+  const origin = headerValues(event, 'Origin')[0];
+  const headers: Record<string, string> = { ...response.headers, Vary: 'Origin' };
+  if (origin !== undefined && corsAllowOrigins.has(origin)) {
+    headers['Access-Control-Allow-Origin'] = origin;
+    headers['Access-Control-Expose-Headers'] = 'Location, Idempotent-Replayed, Retry-After';
+  }
+  return { ...response, headers };
 }
 
 /** A path parameter API Gateway guarantees for the route; empty when absent. */
