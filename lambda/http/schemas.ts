@@ -20,21 +20,26 @@ const boundedInt = (min: number, max: number) => z.int().check(z.minimum(min), z
 
 const amount = boundedInt(MIN_AMOUNT, MAX_AMOUNT);
 
-const currency = z.pipe(
-  z.string(),
-  z.transform((code: string, ctx) => {
-    const normalized = normalizeCurrency(code);
-    if (normalized === undefined) {
-      ctx.issues.push({
-        code: 'custom',
-        message: 'must be a 3-letter ISO 4217 currency code',
-        input: code,
-      });
-      return z.NEVER;
-    }
-    return normalized;
-  }),
-);
+const currency = z
+  .pipe(
+    z.string(),
+    z.transform((code: string, ctx) => {
+      const normalized = normalizeCurrency(code);
+      if (normalized === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be a 3-letter ISO 4217 currency code',
+          input: code,
+        });
+        return z.NEVER;
+      }
+      return normalized;
+    }),
+  )
+  .register(z.globalRegistry, {
+    description: '3-letter ISO 4217 code, in any case; returned upper-case',
+    example: 'usd',
+  });
 
 export const createOrderSchema = z
   .strictObject({
@@ -55,14 +60,17 @@ export const createOrderSchema = z
       message: `the order total must be between ${MIN_AMOUNT} and ${MAX_AMOUNT}`,
       path: ['items'],
     }),
-  );
+  )
+  .register(z.globalRegistry, { id: 'CreateOrder' });
 
-export const createPaymentSchema = z.strictObject({
-  orderId: boundedString(1, 64),
-  amount,
-  currency,
-  paymentMethod: z.strictObject({
-    type: z.literal('card'),
-    token: boundedString(1, 255),
-  }),
-});
+export const createPaymentSchema = z
+  .strictObject({
+    orderId: boundedString(1, 64),
+    amount,
+    currency,
+    paymentMethod: z.strictObject({
+      type: z.literal('card'),
+      token: boundedString(1, 255),
+    }),
+  })
+  .register(z.globalRegistry, { id: 'CreatePayment' });

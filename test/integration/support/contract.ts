@@ -1,0 +1,84 @@
+/**
+ * Checks a real response against the checked-in OpenAPI document: the status must be documented
+ * for the operation, the media type must be the documented one, the body must validate against
+ * its schema (JSON Schema 2020-12, as OpenAPI 3.1 uses), and documented headers must be present
+ * when required and well-formed when present.
+ */
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import document from '../../../openapi/openapi.json';
+import type { ApiResponse } from './api';
+
+const DOCUMENT_ID = 'urn:payments-api:openapi';
+
+// OpenAPI keywords (`example`, `info`, `paths`…) are not JSON Schema: allowed, not checked.
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema(document, DOCUMENT_ID);
+
+interface HeaderSpec {
+  readonly required?: boolean;
+}
+interface ResponseSpec {
+  readonly headers?: Record<string, HeaderSpec>;
+  readonly content?: Record<string, unknown>;
+}
+type Operations = Record<string, Record<string, { responses: Record<string, ResponseSpec> }>>;
+
+const pointer = (...segments: string[]) =>
+  `${DOCUMENT_ID}#/${segments.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+
+function validate(schemaPointer: string, value: unknown): string[] {
+  const validator = ajv.getSchema(schemaPointer);
+  if (!validator) throw new Error(`no schema at ${schemaPointer}`);
+  return validator(value)
+    ? []
+    : (validator.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+}
+
+/**
+ * Every way `response` departs from what the document says `method route` answers; empty when
+ * it conforms. `route` is the path template, e.g. `/orders/{orderId}`.
+ */
+export function contractViolations(
+  method: 'GET' | 'POST',
+  route: string,
+  response: ApiResponse,
+): string[] {
+  const operation = (document.paths as unknown as Operations)[route]?.[method.toLowerCase()];
+  if (!operation) return [`${method} ${route} is not in the document`];
+  const status = String(response.status);
+  const spec = operation.responses[status];
+  if (!spec) return [`${method} ${route} does not document status ${status}`];
+  const base = ['paths', route, method.toLowerCase(), 'responses', status];
+
+  const violations: string[] = [];
+  const mediaType = response.headers['content-type'] ?? '';
+  if (!Object.keys(spec.content ?? {}).includes(mediaType)) {
+    violations.push(`content-type ${mediaType} is not documented for ${status}`);
+  } else {
+    violations.push(
+      ...validate(pointer(...base, 'content', mediaType, 'schema'), response.body).map(
+        (e) => `body ${e}`,
+      ),
+    );
+  }
+  for (const [name, header] of Object.entries(spec.headers ?? {})) {
+    const value = response.headers[name.toLowerCase()];
+    if (value === undefined) {
+      if (header.required) violations.push(`header ${name} is missing`);
+      continue;
+    }
+    violations.push(
+      ...validate(pointer(...base, 'headers', name, 'schema'), value).map(
+        (e) => `header ${name} ${e}`,
+      ),
+    );
+  }
+  return violations;
+}
+
+/** Asserts that the response is one the document describes. */
+export function expectToConform(method: 'GET' | 'POST', route: string, response: ApiResponse) {
+  expect(contractViolations(method, route, response)).toEqual([]);
+}
