@@ -32,10 +32,16 @@ const sandboxOutcomes: Readonly<Record<string, ChargeResult>> = {
 };
 
 /**
- * The contract's deterministic sandbox: the outcome depends only on the card token, so a
- * repeated charge with the same idempotency key trivially gets the same answer.
+ * The contract's deterministic sandbox: the outcome depends on the card token, and the first
+ * outcome for an idempotency key is what every later charge with that key gets back, as a real
+ * card processor does. Only first charges move (sandbox) money; `chargesMade` counts them.
+ *
+ * A real processor keeps its idempotency records server-side, durably; this sandbox keeps them
+ * in this process, which is enough for one local server or test run.
  */
 export class SandboxPaymentProcessor implements PaymentProcessor {
+  private readonly outcomeByKey = new Map<string, ChargeResult>();
+
   /** @param latencyMs simulated processor round trip, to make races observable locally */
   constructor(private readonly latencyMs = 0) {}
 
@@ -43,10 +49,23 @@ export class SandboxPaymentProcessor implements PaymentProcessor {
     return method.type === 'card' && Object.hasOwn(sandboxOutcomes, method.token);
   }
 
+  /** Charges actually made: repeated idempotency keys are not counted again. */
+  get chargesMade(): number {
+    return this.outcomeByKey.size;
+  }
+
+  /** How many charges were made with `idempotencyKey`: 0 or 1. */
+  chargesWithKey(idempotencyKey: string): number {
+    return this.outcomeByKey.has(idempotencyKey) ? 1 : 0;
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const first = this.outcomeByKey.get(request.idempotencyKey);
+    if (first) return first;
     const outcome = sandboxOutcomes[request.paymentMethod.token];
     if (!outcome) throw new Error(`Sandbox cannot charge token ${request.paymentMethod.token}`);
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    this.outcomeByKey.set(request.idempotencyKey, outcome);
     return outcome;
   }
 }

@@ -10,7 +10,8 @@ import { ordersStore } from '../store';
 import { positiveIntegerEnv } from '../config';
 import { logger, metrics } from '../clients';
 
-const processor = new SandboxPaymentProcessor(positiveIntegerEnv('SANDBOX_LATENCY_MS', 0));
+/** The function's processor; exported so that tests can count the charges it made. */
+export const processor = new SandboxPaymentProcessor(positiveIntegerEnv('SANDBOX_LATENCY_MS', 0));
 
 /** POST /payments */
 export const handler = httpHandler(

@@ -1,9 +1,8 @@
 import { SandboxPaymentProcessor } from '../../../lambda/domain/payment-processor';
 
-const processor = new SandboxPaymentProcessor();
-const charge = (token: string) =>
+const charge = (processor: SandboxPaymentProcessor, token: string, idempotencyKey = 'pay_1') =>
   processor.charge({
-    idempotencyKey: 'pay_1',
+    idempotencyKey,
     amount: 100,
     currency: 'USD',
     paymentMethod: { type: 'card', token },
@@ -16,11 +15,31 @@ describe('SandboxPaymentProcessor', () => {
     ['tok_chargeDeclined', { outcome: 'declined', declineCode: 'card_declined' }],
     ['tok_insufficientFunds', { outcome: 'declined', declineCode: 'insufficient_funds' }],
   ])('answers %s deterministically', async (token, outcome) => {
-    await expect(charge(token)).resolves.toEqual(outcome);
-    await expect(charge(token)).resolves.toEqual(outcome);
+    await expect(charge(new SandboxPaymentProcessor(), token)).resolves.toEqual(outcome);
+  });
+
+  it('charges once per idempotency key and answers a repeated key with the first outcome', async () => {
+    const processor = new SandboxPaymentProcessor();
+
+    const first = await charge(processor, 'tok_visa', 'pay_a');
+    const repeated = await charge(processor, 'tok_chargeDeclined', 'pay_a');
+    await charge(processor, 'tok_visa', 'pay_b');
+
+    expect(repeated).toEqual(first);
+    expect(processor.chargesWithKey('pay_a')).toBe(1);
+    expect(processor.chargesWithKey('pay_c')).toBe(0);
+    expect(processor.chargesMade).toBe(2);
+  });
+
+  it('records no charge for a token it cannot charge', async () => {
+    const processor = new SandboxPaymentProcessor();
+
+    await expect(charge(processor, 'tok_unknown')).rejects.toThrow(/cannot charge/);
+
+    expect(processor.chargesMade).toBe(0);
   });
 
   it.each(['tok_unknown', 'toString', '__proto__'])('does not accept %s', (token) => {
-    expect(processor.acceptsPaymentMethod({ type: 'card', token })).toBe(false);
+    expect(new SandboxPaymentProcessor().acceptsPaymentMethod({ type: 'card', token })).toBe(false);
   });
 });
