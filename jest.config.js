@@ -29,10 +29,13 @@ module.exports = {
       ...integration,
       displayName: 'integration-http',
       // Suites that start their own local server (and proxy) have nothing to gain from a rerun.
+      // Fault tests drive the handlers directly (their own Lambda context, their own engine
+      // proxy); HTTP would add nothing but waiting for the local server's timeouts.
       testPathIgnorePatterns: [
         '/node_modules/',
         '<rootDir>/test/integration/local-server.test.ts',
         '<rootDir>/test/integration/client/',
+        '<rootDir>/test/integration/faults/',
       ],
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/over-http.ts'],
     },

@@ -5,7 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'payments-api';
@@ -14,11 +14,35 @@ export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ serviceName, namespace: 'PaymentsApi' });
 export const tracer = new Tracer({ serviceName });
 
+/**
+ * How the functions call DynamoDB, sized against their timeouts (`lib/api-routes.ts`: 10 s to
+ * create an order, 15 s to pay, 5 s to read). The SDK's defaults have no timeout at all, so a
+ * stalled connection would hold a request until Lambda kills it, its key locked meanwhile.
+ *
+ * - A call gives up after 3 attempts (2 retries, `standard` mode: exponential backoff with full
+ *   jitter from 100 ms, 500 ms for throttling, and a retry quota that stops retry storms).
+ * - An attempt fails after 500 ms without a connection or 1.5 s without a complete response:
+ *   DynamoDB answers in milliseconds, so either means the endpoint is in trouble.
+ * - Worst case for one call, every attempt stalling: 3 × 1.5 s + backoff ≈ 5.5 s, so a request
+ *   meets an outage with 503 `service_unavailable` inside its function's timeout rather than a
+ *   Lambda timeout, and nothing is retried for so long that the key's lock outlives it.
+ *
+ * Retrying a write whose first attempt may have committed is safe here: every write is
+ * conditional on the state it changes, and `TransactWriteItems` carries a `ClientRequestToken`
+ * that stays the same across the SDK's attempts (`lambda/store/orders-store.ts`).
+ */
+export const dynamoDbClientConfig = {
+  maxAttempts: 3,
+  retryMode: 'standard',
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1_500, throwOnRequestTimeout: true },
+} as const satisfies DynamoDBClientConfig;
+
 /** `DYNAMODB_ENDPOINT` points the functions at a local engine; unset in AWS. */
 export const dynamoDb = tracer.captureAWSv3Client(
-  new DynamoDBClient(
-    process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {},
-  ),
+  new DynamoDBClient({
+    ...dynamoDbClientConfig,
+    ...(process.env.DYNAMODB_ENDPOINT && { endpoint: process.env.DYNAMODB_ENDPOINT }),
+  }),
 );
 
 export const documentClient = DynamoDBDocumentClient.from(dynamoDb, {

@@ -141,6 +141,32 @@ const retryableAwsErrors = new Set([
   'TransactionInProgressException',
 ]);
 
+// Node.js socket errors the SDK surfaces once its retries are spent: the endpoint is unreachable.
+const networkErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** A dependency that failed on its side or could not be reached, rather than a bug here. */
+function isDependencyUnavailable(error: Error): boolean {
+  if (retryableAwsErrors.has(error.name)) return true;
+  const { $fault, $metadata, code } = error as Error & {
+    $fault?: unknown;
+    $metadata?: unknown;
+    code?: unknown;
+  };
+  if ($fault === 'server') return true;
+  if (typeof code === 'string' && networkErrorCodes.has(code)) return true;
+  // Out of the SDK (it carries `$metadata`) without a service's verdict (`$fault`): no answer
+  // ever came, its retries spent on resets or timeouts, however the transport error was wrapped.
+  return $metadata !== undefined && $fault === undefined;
+}
+
 function storeUnavailable(): Problem {
   return {
     status: 503,
@@ -173,7 +199,7 @@ export function errorResponse(error: unknown): HttpResponse {
   if (!(error instanceof Error)) return problemResponse(internalError);
   const problemOf = businessOutcomes.get(error.name) ?? transientOrRefused.get(error.name);
   if (problemOf) return problemResponse(problemOf(error));
-  if (retryableAwsErrors.has(error.name)) return problemResponse(storeUnavailable());
+  if (isDependencyUnavailable(error)) return problemResponse(storeUnavailable());
   return problemResponse(internalError);
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
@@ -9,6 +8,7 @@ import {
   GetCommand,
   PutCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
   paginateQuery,
   type DynamoDBDocumentClient,
@@ -218,9 +218,14 @@ export class DynamoDbOrdersStore implements OrdersStore {
   async recordPayment(tenant: string, payment: Payment, fingerprint: string): Promise<Payment> {
     const succeeded = payment.status === 'SUCCEEDED';
     const order = orderKey(tenant, payment.orderId);
-    const write = new TransactWriteCommand({
-      // One token per recording: the SDK's own retries of this write cannot apply it twice.
-      ClientRequestToken: randomUUID(),
+    // No ClientRequestToken of our own: the SDK fills one in on every `send` (the field's
+    // idempotencyToken trait) and keeps it across its own retries, so a retry after a lost
+    // reply is answered from the committed transaction instead of failing its conditions
+    // (test/integration/client-request-token.test.ts). A retry of ours, after a conflict
+    // cancelled the transaction, is a new transaction and rightly gets a new token. A fixed
+    // token (the payment id) would be wrong: whoever finishes an abandoned attempt records it
+    // with another timestamp, which DynamoDB refuses as IdempotentParameterMismatch.
+    const input: TransactWriteCommandInput = {
       TransactItems: [
         {
           Put: {
@@ -256,10 +261,10 @@ export class DynamoDbOrdersStore implements OrdersStore {
           },
         },
       ],
-    });
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(write);
+        await this.client.send(new TransactWriteCommand(input));
         return payment;
       } catch (error) {
         // A concurrent claim touched the order mid-transaction: the charge is made, so retry

@@ -23,6 +23,21 @@ describe('errorResponse', () => {
     [named('IdempotencyValidationError'), 422, 'idempotency_key_reused', undefined],
     [named('IdempotencyPersistenceLayerError'), 503, 'service_unavailable', '2'],
     [named('ProvisionedThroughputExceededException'), 503, 'service_unavailable', '2'],
+    [
+      Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+      503,
+      'service_unavailable',
+      '2',
+    ],
+    [Object.assign(named('TimeoutError'), { code: 'ECONNRESET' }), 503, 'service_unavailable', '2'],
+    [Object.assign(named('UnknownError'), { $fault: 'server' }), 503, 'service_unavailable', '2'],
+    [Object.assign(new Error('wrapped'), { $metadata: {} }), 503, 'service_unavailable', '2'],
+    [
+      Object.assign(named('ValidationException'), { $fault: 'client', $metadata: {} }),
+      500,
+      'internal_error',
+      undefined,
+    ],
     [new Error('unexpected'), 500, 'internal_error', undefined],
     ['not even an Error', 500, 'internal_error', undefined],
   ])('maps %p to %d %s', (error, status, code, retryAfter) => {

@@ -1,0 +1,88 @@
+/**
+ * Invokes a route's handler directly, with a Lambda context whose remaining time the test
+ * chooses: how a test makes an invocation time out (or die) without waiting for a real timeout.
+ */
+import { localPrincipal, lambdaContext, toProxyEvent } from '../../../local/proxy-event';
+import { matchRoute } from '../../../local/router';
+import { deriveResourceId } from '../../../lambda/domain/ids';
+import type { SandboxPaymentProcessor } from '../../../lambda/domain/payment-processor';
+import { sourceHandlerFor, type ApiResponse } from './api';
+
+export interface InvokeOptions {
+  readonly tenant: string;
+  readonly idempotencyKey: string;
+  /** What `getRemainingTimeInMillis()` starts from. @default the route's configured timeout */
+  readonly remainingMs?: number;
+}
+
+export async function invokePost(
+  urlPath: '/orders' | '/payments',
+  body: unknown,
+  { tenant, idempotencyKey, remainingMs }: InvokeOptions,
+): Promise<ApiResponse> {
+  const match = matchRoute('POST', urlPath);
+  if (match.kind !== 'route') throw new Error(`no route for POST ${urlPath}`);
+  const route =
+    remainingMs === undefined
+      ? match.route
+      : { ...match.route, timeoutSeconds: remainingMs / 1000 };
+  const event = toProxyEvent({
+    route: match.route,
+    path: urlPath,
+    pathParameters: {},
+    headers: {
+      'content-type': ['application/json'],
+      'x-tenant-id': [tenant],
+      'idempotency-key': [idempotencyKey],
+    },
+    body: Buffer.from(JSON.stringify(body)),
+  });
+  const result = await sourceHandlerFor(match.route)(event, lambdaContext(route));
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([name, value]) => [
+      name.toLowerCase(),
+      String(value),
+    ]),
+  );
+  return {
+    status: result.statusCode,
+    headers,
+    rawBody: result.body,
+    body: JSON.parse(result.body),
+  };
+}
+
+/** The id the API derives for the resource a key creates. */
+export const idOf = (prefix: 'ord' | 'pay', tenant: string, idempotencyKey: string) =>
+  deriveResourceId(
+    prefix,
+    localPrincipal(tenant),
+    prefix === 'ord' ? 'POST /orders' : 'POST /payments',
+    idempotencyKey,
+  );
+
+/** The sandbox processor of the payment handler under test, to count the charges it made. */
+export function paymentProcessor(): SandboxPaymentProcessor {
+  // Loaded as lazily as the handler itself: it reads the environment the test prepared.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const handlerModule = require('../../../lambda/handlers/create-payment') as {
+    processor: SandboxPaymentProcessor;
+  };
+  return handlerModule.processor;
+}
+
+/** Retries `attempt` while it answers 409 `idempotency_key_in_use` (the key is still locked). */
+export async function untilUnlocked(
+  attempt: () => Promise<ApiResponse>,
+  timeoutMs = 20_000,
+): Promise<{ response: ApiResponse; lockedAnswers: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (let lockedAnswers = 0; ; lockedAnswers++) {
+    const response = await attempt();
+    if (response.status !== 409 || response.body.code !== 'idempotency_key_in_use') {
+      return { response, lockedAnswers };
+    }
+    if (Date.now() > deadline) throw new Error('the key stayed locked');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
