@@ -10,4 +10,7 @@ export const functionBundling = {
   sourceMap: true,
   // ES module builds of the SDK and Powertools tree-shake far better than their CJS ones.
   mainFields: ['module', 'main'],
+  // Deployed bundles are built without fault injection: `lambda/faults.ts` and every fault
+  // point are dead code to esbuild and removed. Only the local server may define it as true.
+  define: { __FAULT_INJECTION__: 'false' },
 } as const;

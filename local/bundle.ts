@@ -5,6 +5,9 @@ import { functionBundling } from '../lib/bundling';
 
 const repositoryRoot = path.resolve(__dirname, '..');
 
+/** `FAULT_INJECTION=1` builds the bundles with the fault points of `lambda/faults.ts`. */
+const faultInjectionRequested = () => process.env.FAULT_INJECTION === '1';
+
 /**
  * Bundles every route's handler with the stack's esbuild settings, into `outdir/<functionId>.js`.
  *
@@ -25,6 +28,11 @@ export async function bundleFunctions(outdir: string): Promise<Map<string, strin
     minify: functionBundling.minify,
     sourcemap: functionBundling.sourceMap,
     mainFields: [...functionBundling.mainFields],
+    define: {
+      ...functionBundling.define,
+      // Tests and the exactly-once checker ask for fault points explicitly; never by default.
+      ...(faultInjectionRequested() && { __FAULT_INJECTION__: 'true' }),
+    },
     logLevel: 'warning',
   });
   return new Map(

@@ -1,3 +1,4 @@
+import { faultPoint } from '../faults';
 import { IdempotencyKeyReused } from './errors';
 import { deriveResourceId } from './ids';
 import { newOrder, type Order, type OrderDraft } from './order';
@@ -31,6 +32,8 @@ export async function createOrder(
   const id = deriveResourceId('ord', command.tenant, CREATE_ORDER_ROUTE, command.idempotencyKey);
   const order = newOrder(id, command.draft, now);
   const outcome = await store.insertOrder(command.tenant, order, command.fingerprint);
+  if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+    await faultPoint('after-business-write');
   if (outcome.inserted) return { resource: order, existed: false };
   if (outcome.existing.fingerprint !== command.fingerprint) throw new IdempotencyKeyReused();
   return { resource: outcome.existing.resource, existed: true };

@@ -1,3 +1,4 @@
+import { faultPoint } from '../faults';
 import type { Created } from './create-order';
 import { IdempotencyKeyReused, OrderAlreadyPaid, OrderNotFound, PaymentInProgress } from './errors';
 import { deriveResourceId } from './ids';
@@ -99,9 +100,14 @@ async function completeAttempt(
     currency: draft.currency,
     paymentMethod: draft.paymentMethod,
   });
-  return store.recordPayment(
+  if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+    await faultPoint('after-charge');
+  const payment = await store.recordPayment(
     tenant,
     paymentFromCharge(paymentId, draft, charge, clock()),
     fingerprint,
   );
+  if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+    await faultPoint('after-business-write');
+  return payment;
 }

@@ -10,6 +10,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { dynamoDb } from '../clients';
 import { positiveIntegerEnv, requireEnv } from '../config';
+import { faultPoint, withFaultScope } from '../faults';
 import { businessOutcomeResponse } from '../http/errors';
 import { idempotencyKeyOf, jsonBodyOf, tenantOf } from '../http/request';
 import { markReplayed, type HttpResponse } from '../http/response';
@@ -17,6 +18,59 @@ import { idempotencyTableSchema } from '../store/table-schema';
 import { requestFingerprint } from './fingerprint';
 
 const tableName = requireEnv('IDEMPOTENCY_TABLE_NAME');
+
+/**
+ * Largest response the layer stores, as JSON. DynamoDB items are limited to 400 KB, and the
+ * record also holds its key, fingerprint hash and timestamps: a larger result would fail to
+ * save and leave its key locked.
+ */
+export const MAX_STORED_RESPONSE_BYTES = 350 * 1024;
+
+/** A response that cannot be stored: answered as a 500, and the key is freed. */
+export class UnstorableResponse extends Error {
+  override readonly name = 'UnstorableResponse';
+}
+
+/**
+ * The response as the plain JSON the store will hold (what a replay will return), checked to
+ * fit in a record. The first answer is thereby the same bytes as every replay.
+ *
+ * @throws UnstorableResponse when it is larger than {@link MAX_STORED_RESPONSE_BYTES}
+ */
+export function storableResponse(response: HttpResponse): HttpResponse {
+  const json = JSON.stringify(response);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_STORED_RESPONSE_BYTES) {
+    throw new UnstorableResponse(
+      `Response of ${bytes} bytes exceeds the ${MAX_STORED_RESPONSE_BYTES}-byte idempotency record limit.`,
+    );
+  }
+  return JSON.parse(json) as HttpResponse;
+}
+
+/**
+ * Powertools' DynamoDB persistence, except that a result which fails to save frees its key.
+ *
+ * Powertools leaves the record INPROGRESS when saving the result fails, so every retry would
+ * get 409 until the in-progress expiry (the rest of the Lambda timeout). Deleting it lets the
+ * retry run again at once; that is safe because re-execution finds its own earlier write
+ * through the derived resource id and answers with it. If the delete fails too (the store is
+ * down), the in-progress expiry still bounds the wait.
+ */
+type SaveSuccessArguments = Parameters<DynamoDBPersistenceLayer['saveSuccess']>;
+
+class FreeKeyOnSaveFailurePersistenceLayer extends DynamoDBPersistenceLayer {
+  override async saveSuccess(...[data, result]: SaveSuccessArguments): Promise<void> {
+    try {
+      if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+        await faultPoint('save-result');
+      await super.saveSuccess(data, result);
+    } catch (error) {
+      await this.deleteRecord(data).catch(() => {});
+      throw error;
+    }
+  }
+}
 /** How long a completed response is replayed; a day unless configured. */
 export const replayWindowSeconds = positiveIntegerEnv('IDEMPOTENCY_TTL_SECONDS', 24 * 60 * 60);
 
@@ -62,7 +116,7 @@ export function idempotentRoute<Input>(
 ): (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse> {
   const { route, keyPrefix, parse, execute } = options;
   // One persistence layer per operation: Powertools binds it to the first config it sees.
-  const persistenceStore = new DynamoDBPersistenceLayer({
+  const persistenceStore = new FreeKeyOnSaveFailurePersistenceLayer({
     tableName,
     awsSdkV3Client: dynamoDb,
     keyAttr: idempotencyTableSchema.partitionKey,
@@ -81,15 +135,21 @@ export function idempotentRoute<Input>(
 
   const runOnce = makeIdempotent(
     async ({ request }: IdempotentCall<Input>): Promise<HttpResponse> => {
+      if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+        await faultPoint('after-lock');
+      let response: HttpResponse;
       try {
-        return await execute(request);
+        response = await execute(request);
       } catch (error) {
         // Returned, not thrown: Powertools stores what the function returns and deletes
         // the record when it throws.
         const outcome = businessOutcomeResponse(error);
-        if (outcome) return outcome;
-        throw error;
+        if (!outcome) throw error;
+        response = outcome;
       }
+      if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+        await faultPoint('before-save-result');
+      return storableResponse(response);
     },
     { persistenceStore, config, keyPrefix },
   );
@@ -102,10 +162,19 @@ export function idempotentRoute<Input>(
     const fingerprint = requestFingerprint(route, body);
     // The in-progress lock then expires with the invocation, so a timed-out request frees its key.
     config.registerLambdaContext(context);
-    return runOnce({
-      scope: [tenant, route, idempotencyKey],
-      fingerprint,
-      request: { tenant, idempotencyKey, fingerprint, input },
-    });
+    const run = () =>
+      runOnce({
+        scope: [tenant, route, idempotencyKey],
+        fingerprint,
+        request: { tenant, idempotencyKey, fingerprint, input },
+      });
+    if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__) {
+      // Faults target requests by key; the steps below this one find it in the scope.
+      return withFaultScope(idempotencyKey, async () => {
+        await faultPoint('before-lock');
+        return run();
+      });
+    }
+    return run();
   };
 }
