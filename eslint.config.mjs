@@ -4,6 +4,8 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', 'dist/'] },
+  // Type-checked by its own project against the built client (test/integration/client/package.test.ts).
+  { ignores: ['test/integration/client/consumer/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -14,6 +14,7 @@ import {
   problemSchema,
 } from '../lambda/http/response-schemas';
 import { JSON_CONTENT_TYPE, PROBLEM_CONTENT_TYPE } from '../lambda/http/response';
+import { gatewayProblems } from '../lib/gateway-responses';
 
 const idempotencyKey = z
   .string()
@@ -59,8 +60,26 @@ function problem(
 
 const json = (schema: z.ZodMiniType) => ({ [JSON_CONTENT_TYPE]: { schema } });
 
+/** The codes of the problems API Gateway itself answers with `status`. */
+function gatewayCodes(status: number): [string, ...string[]] {
+  const [first, ...rest] = gatewayProblems.filter((p) => p.status === status).map((p) => p.code);
+  if (first === undefined) throw new Error(`API Gateway answers no ${status} problem`);
+  return [first, ...rest];
+}
+
 /** Answers any route may give. */
 const commonProblems = {
+  '403': problem(
+    'Deployed API only, answered by API Gateway: missing, invalid or expired SigV4 signature, or access denied.',
+    gatewayCodes(403),
+  ),
+  '429': problem(
+    'Throttled by API Gateway (not stored): retry after Retry-After.',
+    gatewayCodes(429),
+    {
+      retryAfter: 'always',
+    },
+  ),
   '500': problem('Unexpected failure; nothing was stored, a retry with the same key runs again.', [
     'internal_error',
   ]),
@@ -68,6 +87,11 @@ const commonProblems = {
     'A dependency (the idempotency store, DynamoDB) is unavailable; retry with the same key.',
     ['service_unavailable'],
     { retryAfter: 'always' },
+  ),
+  '504': problem(
+    'The function did not answer in time; it may still finish. Retry with the same key: the outcome, once stored, is replayed.',
+    gatewayCodes(504),
+    { retryAfter: 'sometimes' },
   ),
 } satisfies Record<string, ZodOpenApiResponseObject>;
 
