@@ -2,9 +2,11 @@
  * Reading what a request carries: the tenant, the Idempotency-Key and a JSON body validated
  * against a schema. Each refusal is an `InvalidRequest`, answered before anything runs.
  */
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { InvalidRequest } from './errors';
+import { duplicateMemberName } from './strict-json';
 
 /** The contract's limit on request bodies. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -107,8 +109,12 @@ export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
       'Send the body as application/json (UTF-8).',
     );
   }
+  // Decoding would silently turn invalid UTF-8 into U+FFFD: refuse it instead.
+  const text = isUtf8(body) ? body.toString('utf8') : undefined;
+  let json: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    if (text === undefined) throw new Error('not UTF-8');
+    json = JSON.parse(text);
   } catch {
     throw new InvalidRequest(
       400,
@@ -117,6 +123,16 @@ export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
       'The request body is not valid JSON.',
     );
   }
+  const duplicate = duplicateMemberName(text);
+  if (duplicate !== undefined) {
+    throw new InvalidRequest(
+      400,
+      'invalid_json',
+      'Invalid JSON',
+      `The request body names the member ${JSON.stringify(duplicate)} twice in one object.`,
+    );
+  }
+  return json;
 }
 
 /** Validates parsed JSON against a schema; unknown fields are rejected by the schemas. */

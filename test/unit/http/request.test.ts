@@ -96,8 +96,26 @@ describe('jsonBodyOf', () => {
     ['malformed JSON', json, '{', 'invalid_json'],
     ['an empty body', json, '', 'invalid_json'],
     ['a body over 16 KiB', json, `"${'x'.repeat(16 * 1024)}"`, 'payload_too_large'],
+    ['a member named twice', json, '{"amount":1,"amount":100}', 'invalid_json'],
+    ['a member named twice, once escaped', json, '{"a":{"id":1,"\\u0069d":2}}', 'invalid_json'],
   ])('refuses %s', (_case, headers, body, code) => {
     expect(codeOf(() => jsonBodyOf(anEvent({ headers, body })))).toBe(code);
+  });
+
+  it('refuses a body that is not valid UTF-8 instead of decoding it with U+FFFD', () => {
+    const body = Buffer.concat([
+      Buffer.from('{"a":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+
+    expect(
+      codeOf(() =>
+        jsonBodyOf(
+          anEvent({ headers: json, body: body.toString('base64'), isBase64Encoded: true }),
+        ),
+      ),
+    ).toBe('invalid_json');
   });
 
   it('accepts exactly 16 KiB', () => {
