@@ -24,3 +24,18 @@ export function positiveIntegerEnv(name: string, fallback: number): number {
   }
   return value;
 }
+
+/**
+ * Reads a whole number that may be zero, or `fallback` when the variable is unset.
+ *
+ * @throws Error when the variable is set to anything else
+ */
+export function nonNegativeIntegerEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`${name} must be a whole number, got "${raw}"`);
+  }
+  return value;
+}

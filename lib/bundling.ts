@@ -12,5 +12,6 @@ export const functionBundling = {
   mainFields: ['module', 'main'],
   // Deployed bundles are built without fault injection: `lambda/faults.ts` and every fault
   // point are dead code to esbuild and removed. Only the local server may define it as true.
-  define: { __FAULT_INJECTION__: 'false' },
+  // Likewise, only the benchmark's bundles (bench/bundles.ts) may switch the idempotency layer off.
+  define: { __FAULT_INJECTION__: 'false', __BENCHMARK_BUILD__: 'false' },
 } as const;

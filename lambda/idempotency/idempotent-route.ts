@@ -9,7 +9,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { dynamoDb } from '../clients';
-import { positiveIntegerEnv, requireEnv } from '../config';
+import { nonNegativeIntegerEnv, positiveIntegerEnv, requireEnv } from '../config';
 import { faultPoint, withFaultScope } from '../faults';
 import { businessOutcomeResponse } from '../http/errors';
 import { idempotencyKeyOf, jsonBodyOf, tenantOf } from '../http/request';
@@ -73,6 +73,27 @@ class FreeKeyOnSaveFailurePersistenceLayer extends DynamoDBPersistenceLayer {
 }
 /** How long a completed response is replayed; a day unless configured. */
 export const replayWindowSeconds = positiveIntegerEnv('IDEMPOTENCY_TTL_SECONDS', 24 * 60 * 60);
+/**
+ * Completed records kept in this container's memory, so that a replay it has seen costs no
+ * DynamoDB call (Powertools' local LRU cache; `0` turns it off). Per container only: see README.
+ */
+export const localCacheSize = nonNegativeIntegerEnv('IDEMPOTENCY_LOCAL_CACHE_SIZE', 1000);
+
+declare global {
+  /** Defined by esbuild: `false` in deployed and local bundles, `true` in the benchmark's. */
+  var __BENCHMARK_BUILD__: boolean | undefined;
+}
+
+/**
+ * The benchmark's floor: the same route without the idempotency layer, to measure what the layer
+ * costs. A POST without it is not safe to retry, so only the benchmark's bundles honour
+ * `IDEMPOTENCY_DISABLED=true`; in the deployed ones the test is folded to `false` at build time
+ * (test/infra checks both the bundles and the stack's environment).
+ */
+const idempotencyDisabled =
+  typeof __BENCHMARK_BUILD__ === 'boolean' &&
+  __BENCHMARK_BUILD__ &&
+  process.env.IDEMPOTENCY_DISABLED === 'true';
 
 /** What an idempotent operation gets: the caller, its key and the validated body. */
 export interface IdempotentRequest<Input> {
@@ -128,31 +149,37 @@ export function idempotentRoute<Input>(
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: replayWindowSeconds,
     hashFunction: 'sha256',
+    useLocalCache: localCacheSize > 0,
+    maxLocalCacheSize: Math.max(localCacheSize, 1),
     // Called only when a completed record answers the request instead of an execution.
     // What it gets is what `execute` returned and the record stored: an HttpResponse.
     responseHook: (response) => markReplayed(response as unknown as HttpResponse),
   });
+  // Powertools' own off switch would silently make every retry charge again: refuse to start.
+  if (!config.isEnabled() && !idempotencyDisabled) {
+    throw new Error('POWERTOOLS_IDEMPOTENCY_DISABLED is set: POST routes need their idempotency');
+  }
 
-  const runOnce = makeIdempotent(
-    async ({ request }: IdempotentCall<Input>): Promise<HttpResponse> => {
-      if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
-        await faultPoint('after-lock');
-      let response: HttpResponse;
-      try {
-        response = await execute(request);
-      } catch (error) {
-        // Returned, not thrown: Powertools stores what the function returns and deletes
-        // the record when it throws.
-        const outcome = businessOutcomeResponse(error);
-        if (!outcome) throw error;
-        response = outcome;
-      }
-      if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
-        await faultPoint('before-save-result');
-      return storableResponse(response);
-    },
-    { persistenceStore, config, keyPrefix },
-  );
+  const executeAndRender = async ({ request }: IdempotentCall<Input>): Promise<HttpResponse> => {
+    if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+      await faultPoint('after-lock');
+    let response: HttpResponse;
+    try {
+      response = await execute(request);
+    } catch (error) {
+      // Returned, not thrown: Powertools stores what the function returns and deletes
+      // the record when it throws.
+      const outcome = businessOutcomeResponse(error);
+      if (!outcome) throw error;
+      response = outcome;
+    }
+    if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
+      await faultPoint('before-save-result');
+    return storableResponse(response);
+  };
+  const runOnce = idempotencyDisabled
+    ? executeAndRender
+    : makeIdempotent(executeAndRender, { persistenceStore, config, keyPrefix });
 
   return async (event, context) => {
     const tenant = tenantOf(event);
