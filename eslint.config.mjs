@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', 'dist/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local/', 'dist/', 'bench/.build/'] },
   // Type-checked by its own project against the built client (test/integration/client/package.test.ts).
   { ignores: ['test/integration/client/consumer/'] },
   js.configs.recommended,

@@ -1,0 +1,113 @@
+/**
+ * The function bundles, built with the stack's esbuild settings: measured as deployed (Lambda's
+ * Node.js target) and written runnable for this machine's Node.js, in two variants: the AWS SDK
+ * bundled (what the stack deploys) or left to the runtime (what Lambda's Node.js image provides).
+ */
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { apiRoutes } from '../lib/api-routes';
+import { functionBundling } from '../lib/bundling';
+
+const repositoryRoot = path.resolve(__dirname, '..');
+
+export type SdkPlacement = 'bundled' | 'runtime';
+
+export interface BundleInput {
+  /** A package name, or a path inside this repository. */
+  readonly name: string;
+  readonly bytes: number;
+}
+
+export interface FunctionBundleSize {
+  readonly functionId: string;
+  readonly sdk: SdkPlacement;
+  /** Minified bytes of the deployed `index.js`. */
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** The heaviest packages (or source folders) in the minified output, heaviest first. */
+  readonly biggestInputs: readonly BundleInput[];
+}
+
+const entryPoints = () =>
+  Object.fromEntries(
+    apiRoutes.map((route) => [route.functionId, path.join(repositoryRoot, route.entry)]),
+  );
+
+const settings = (sdk: SdkPlacement): BuildOptions => ({
+  entryPoints: entryPoints(),
+  bundle: true,
+  platform: 'node',
+  format: functionBundling.format,
+  minify: functionBundling.minify,
+  mainFields: [...functionBundling.mainFields],
+  // Lambda's Node.js runtimes ship the AWS SDK v3 (`@aws-sdk/*` and its `@smithy/*` core).
+  external: sdk === 'runtime' ? ['@aws-sdk/*', '@smithy/*'] : [],
+  logLevel: 'warning',
+});
+
+/** Minified size of every function as the stack would deploy it, and what weighs in it. */
+export async function measureBundleSizes(
+  sdk: SdkPlacement,
+  outdir: string,
+): Promise<FunctionBundleSize[]> {
+  const result = await build({
+    ...settings(sdk),
+    outdir,
+    target: functionBundling.target,
+    metafile: true,
+  });
+  return apiRoutes.map((route) => {
+    const file = path.join(outdir, `${route.functionId}.js`);
+    const output = outputOf(result.metafile, file);
+    return {
+      functionId: route.functionId,
+      sdk,
+      bytes: output.bytes,
+      gzipBytes: gzipSync(readFileSync(file)).byteLength,
+      biggestInputs: biggestInputs(output.inputs),
+    };
+  });
+}
+
+/** Writes the bundles this machine's Node.js runs, `outdir/<functionId>.js`. */
+export async function buildRunnableBundles(
+  sdk: SdkPlacement,
+  outdir: string,
+): Promise<Map<string, string>> {
+  await build({
+    ...settings(sdk),
+    outdir,
+    target: `node${process.versions.node.split('.')[0]}`,
+  });
+  return new Map(
+    apiRoutes.map((route) => [route.functionId, path.join(outdir, `${route.functionId}.js`)]),
+  );
+}
+
+function outputOf(metafile: Metafile, file: string): Metafile['outputs'][string] {
+  const key = path.relative(process.cwd(), file);
+  const output = metafile.outputs[key];
+  if (!output) throw new Error(`esbuild wrote no ${key}`);
+  return output;
+}
+
+/** Sums the output bytes by package (`node_modules/<pkg>`), or by folder for our own sources. */
+function biggestInputs(inputs: Metafile['outputs'][string]['inputs'], top = 8): BundleInput[] {
+  const byName = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
+    const name = packageOf(input);
+    byName.set(name, (byName.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byName]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, top);
+}
+
+function packageOf(input: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (match?.[1]) return match[1];
+  return path.dirname(input);
+}

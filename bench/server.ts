@@ -1,0 +1,78 @@
+/**
+ * The benchmark's API server, a child process of `bench/run.ts`: the local server
+ * (`local/server.ts`) over the bundles it is given, without its per-request log line, on the
+ * engine at `DYNAMODB_ENDPOINT`. It answers the parent over IPC with the DynamoDB calls and
+ * requests it has served since the last reset, so that the load generator runs in another
+ * process and the two share the machine's cores instead of one event loop.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { dynamoDbCallCounts } from '../lambda/call-counting';
+import { createLocalServer, type LambdaHandler } from '../local/server';
+
+export type ServerMessage =
+  | { readonly type: 'ready'; readonly url: string }
+  | { readonly type: 'stats'; readonly stats: ServerStats };
+
+export type ParentMessage = { readonly type: 'stats' } | { readonly type: 'reset' };
+
+export interface ServerStats {
+  /** Invocations answered since the last reset. */
+  readonly invocations: number;
+  readonly inFlight: number;
+  /** DynamoDB calls since the last reset, by operation. */
+  readonly calls: Readonly<Record<string, number>>;
+}
+
+async function main(): Promise<void> {
+  const bundles = JSON.parse(process.env.BENCH_BUNDLES ?? '{}') as Record<string, string>;
+  const handlers = new Map<string, LambdaHandler>();
+  for (const [functionId, file] of Object.entries(bundles)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handlers.set(functionId, (require(file) as { handler: LambdaHandler }).handler);
+  }
+
+  let invocations = 0;
+  let inFlight = 0;
+  const counted =
+    (handler: LambdaHandler): LambdaHandler =>
+    async (event, context): Promise<APIGatewayProxyResult> => {
+      inFlight++;
+      try {
+        return await handler(event, context);
+      } finally {
+        inFlight--;
+        invocations++;
+      }
+    };
+  const countedHandlers = new Map([...handlers].map(([id, handler]) => [id, counted(handler)]));
+
+  const server = createLocalServer({
+    handlerFor: (route) => {
+      const handler = countedHandlers.get(route.functionId);
+      if (!handler) throw new Error(`no bundle for ${route.functionId}`);
+      return handler;
+    },
+    log: () => {},
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+
+  const send = (message: ServerMessage) => process.send?.(message);
+  process.on('message', (message: ParentMessage) => {
+    const calls = dynamoDbCallCounts();
+    if (message.type === 'reset') {
+      for (const operation of Object.keys(calls)) delete calls[operation];
+      invocations = 0;
+    }
+    send({ type: 'stats', stats: { invocations, inFlight, calls: { ...calls } } });
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
