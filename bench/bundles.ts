@@ -42,8 +42,10 @@ const settings = (sdk: SdkPlacement): BuildOptions => ({
   format: functionBundling.format,
   minify: functionBundling.minify,
   mainFields: [...functionBundling.mainFields],
-  // Lambda's Node.js runtimes ship the AWS SDK v3 (`@aws-sdk/*` and its `@smithy/*` core).
-  external: sdk === 'runtime' ? ['@aws-sdk/*', '@smithy/*'] : [],
+  // What NodejsFunction leaves out with `bundleAwsSDK: false`: Lambda's Node.js runtimes ship
+  // the AWS SDK v3 packages.
+  external: sdk === 'runtime' ? ['@aws-sdk/*'] : [],
+  define: { ...functionBundling.define },
   logLevel: 'warning',
 });
 
@@ -80,6 +82,8 @@ export async function buildRunnableBundles(
     ...settings(sdk),
     outdir,
     target: `node${process.versions.node.split('.')[0]}`,
+    // The runnable bundles may switch the idempotency layer off (IDEMPOTENCY_DISABLED=true).
+    define: { ...functionBundling.define, __BENCHMARK_BUILD__: 'true' },
   });
   return new Map(
     apiRoutes.map((route) => [route.functionId, path.join(outdir, `${route.functionId}.js`)]),
