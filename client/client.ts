@@ -232,7 +232,7 @@ type AttemptResult =
       readonly error: unknown;
     };
 
-/** The attempt loop: send, classify, and either return, throw, or wait and send again. */
+/** The attempt loop: send, judge the outcome, and either return, throw, or wait and send again. */
 async function send<T>(settings: Settings, call: Call): Promise<T> {
   const description: CallDescription = {
     operation: call.operation,
@@ -245,64 +245,96 @@ async function send<T>(settings: Settings, call: Call): Promise<T> {
     const failure: CallFailure = { idempotencyKey: call.idempotencyKey, attempts: attempt };
     settings.emit({ ...description, type: 'attempt', attempt });
     const started = Date.now();
-    const result = await attemptOnce(settings, call, deadline);
-    const durationMs = Date.now() - started;
+    const verdict = judge(await attemptOnce(settings, call, deadline), failure);
+    settings.emit({
+      ...description,
+      ...verdict.outcome,
+      attempt,
+      durationMs: Date.now() - started,
+    });
+    if (verdict.kind === 'success') return verdict.body as T;
+    if (verdict.kind === 'final' || attempt >= settings.maxAttempts) throw verdict.error;
 
-    let error: ApiError | TransportError;
-    let retryAfterMs: number | undefined;
-    let reason: string;
-    if (result.kind === 'transport-error') {
-      const message = describeTransportError(result.failure, result.error);
-      settings.emit({
-        ...description,
-        type: 'transport-error',
-        attempt,
-        failure: result.failure,
-        message,
-        durationMs,
-      });
-      error = new TransportError(result.failure, message, failure, { cause: result.error });
-      // The caller gave up, or the time budget is spent: nothing left to retry within.
-      if (result.failure === 'aborted' || result.failure === 'deadline') throw error;
-      reason = result.failure;
-    } else {
-      const replayed = result.headers.get('idempotent-replayed') === 'true';
-      const succeeded = result.status >= 200 && result.status < 300;
-      const body = parseJson(result.text);
-      const problem = succeeded ? undefined : problemOf(result.status, body, result.text);
-      settings.emit({
-        ...description,
-        type: 'response',
-        attempt,
-        status: result.status,
-        code: problem?.code,
-        replayed,
-        durationMs,
-      });
-      if (succeeded && body !== undefined) return body as T;
-      if (succeeded) {
-        // A 2xx whose body did not arrive intact: the outcome is stored, so a retry replays it.
-        error = new TransportError('network', `${result.status} with an unreadable body`, failure);
-        reason = 'unreadable body';
-      } else {
-        error = apiErrorOf(problem as Problem, replayed, failure);
-        if (!isTransient(problem as Problem)) throw error;
-        retryAfterMs = parseRetryAfterMs(result.headers.get('retry-after'), Date.now());
-        reason = `${result.status} ${error.code}`;
-      }
-    }
-
-    if (attempt >= settings.maxAttempts) throw error;
-    const delayMs = retryDelayMs(attempt, settings.backoff, retryAfterMs, settings.random);
+    const delayMs = retryDelayMs(attempt, settings.backoff, verdict.retryAfterMs, settings.random);
     // A retry that could not even start before the deadline is not worth waiting for.
-    if (Date.now() + delayMs >= deadline) throw error;
-    settings.emit({ ...description, type: 'retry', attempt, delayMs, reason });
+    if (Date.now() + delayMs >= deadline) throw verdict.error;
+    settings.emit({ ...description, type: 'retry', attempt, delayMs, reason: verdict.reason });
     try {
       await sleep(delayMs, call.signal);
     } catch (abort) {
       throw new TransportError('aborted', 'The call was aborted', failure, { cause: abort });
     }
   }
+}
+
+/** What an attempt came to, as its event reports it. */
+type Outcome =
+  | {
+      readonly type: 'response';
+      readonly status: number;
+      readonly code: string | undefined;
+      readonly replayed: boolean;
+    }
+  | {
+      readonly type: 'transport-error';
+      readonly failure: TransportFailure;
+      readonly message: string;
+    };
+
+/** What to do after an attempt. */
+type Verdict = { readonly outcome: Outcome } & (
+  | { readonly kind: 'success'; readonly body: unknown }
+  | { readonly kind: 'final'; readonly error: ApiError | TransportError }
+  | {
+      readonly kind: 'retry';
+      readonly error: ApiError | TransportError;
+      /** Why: `503 service_unavailable`, `network`, `timeout`… */
+      readonly reason: string;
+      readonly retryAfterMs: number | undefined;
+    }
+);
+
+function judge(result: AttemptResult, failure: CallFailure): Verdict {
+  if (result.kind === 'transport-error') {
+    const message = describeTransportError(result.failure, result.error);
+    const outcome: Outcome = { type: 'transport-error', failure: result.failure, message };
+    const error = new TransportError(result.failure, message, failure, { cause: result.error });
+    // The caller gave up, or the time budget is spent: nothing is left to retry within.
+    return result.failure === 'aborted' || result.failure === 'deadline'
+      ? { outcome, kind: 'final', error }
+      : { outcome, kind: 'retry', error, reason: result.failure, retryAfterMs: undefined };
+  }
+
+  const replayed = result.headers.get('idempotent-replayed') === 'true';
+  const body = parseJson(result.text);
+  if (result.status >= 200 && result.status < 300) {
+    const outcome: Outcome = { type: 'response', status: result.status, code: undefined, replayed };
+    if (body !== undefined) return { outcome, kind: 'success', body };
+    // A 2xx whose body did not arrive intact: the outcome is stored, so a retry replays it.
+    const error = new TransportError(
+      'network',
+      `${result.status} with an unreadable body`,
+      failure,
+    );
+    return { outcome, kind: 'retry', error, reason: 'unreadable body', retryAfterMs: undefined };
+  }
+
+  const problem = problemOf(result.status, body, result.text);
+  const outcome: Outcome = {
+    type: 'response',
+    status: result.status,
+    code: problem.code,
+    replayed,
+  };
+  const error = apiErrorOf(problem, replayed, failure);
+  if (!isTransient(problem)) return { outcome, kind: 'final', error };
+  return {
+    outcome,
+    kind: 'retry',
+    error,
+    reason: `${problem.status} ${problem.code}`,
+    retryAfterMs: parseRetryAfterMs(result.headers.get('retry-after'), Date.now()),
+  };
 }
 
 /** One request, abandoned after `attemptTimeoutMs` or at the deadline, whichever comes first. */

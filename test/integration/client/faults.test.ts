@@ -115,7 +115,8 @@ describe('client retries through a faulty network', () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'transport-error', attempt: 1, failure: 'timeout' }),
     );
-    expect(responses(events).at(-1)).toMatchObject({ attempt: 2, status: 201, replayed: true });
+    // Under load a later attempt may time out too; whichever answers last gets the replay.
+    expect(responses(events).at(-1)).toMatchObject({ status: 201, replayed: true });
     expect(charges).toHaveBeenCalledTimes(1);
     expect((await client.listPayments(order.id)).data).toEqual([payment]);
   });
@@ -124,7 +125,8 @@ describe('client retries through a faulty network', () => {
     const tenant = aTenant();
     const held = holdNextCharge();
     const { client, events } = clientThroughProxy(tenant, {
-      attemptTimeoutMs: 500,
+      // The first attempt is held at the processor, so it times out whatever this is.
+      attemptTimeoutMs: 2_000,
       maxAttempts: 20,
       // The first 409 lets the held charge go: the retry after it finds the outcome stored.
       onEvent: (event) => {
