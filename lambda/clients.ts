@@ -8,11 +8,12 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { countDynamoDbCalls } from './call-counting';
+import { METRICS_NAMESPACE } from './metric-names';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'payments-api';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: 'PaymentsApi' });
+export const metrics = new Metrics({ serviceName, namespace: METRICS_NAMESPACE });
 export const tracer = new Tracer({ serviceName });
 
 /**

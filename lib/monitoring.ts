@@ -6,20 +6,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-
-/** The namespace the functions' Powertools Metrics publish to (`lambda/clients.ts`). */
-export const METRICS_NAMESPACE = 'PaymentsApi';
-
-/** The business and idempotency metrics the functions emit (EMF), by name. */
-export const businessMetricNames = [
-  'OrderCreated',
-  'PaymentSucceeded',
-  'PaymentDeclined',
-  'IdempotentReplay',
-  'IdempotencyKeyInUse',
-  'IdempotencyKeyReused',
-  'StoreUnavailable',
-] as const;
+import { METRICS_NAMESPACE, MetricName } from '../lambda/metric-names';
 
 export interface PaymentsMonitoringProps {
   readonly api: apigateway.RestApi;
@@ -131,15 +118,19 @@ export class PaymentsMonitoring extends Construct {
         statistic: 'Sum',
       });
     alarms.push(
-      businessMetric('IdempotencyKeyReused').createAlarm(this, 'IdempotencyKeyReusedAlarm', {
-        alarmDescription:
-          'A spike of Idempotency-Keys reused with another payload (422): a client is ' +
-          'generating keys wrongly, and its retries are being refused.',
-        threshold: 10,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      businessMetric(MetricName.IdempotencyKeyReused).createAlarm(
+        this,
+        'IdempotencyKeyReusedAlarm',
+        {
+          alarmDescription:
+            'A spike of Idempotency-Keys reused with another payload (422): a client is ' +
+            'generating keys wrongly, and its retries are being refused.',
+          threshold: 10,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      ),
     );
 
     if (props.alarmTopic) {
@@ -182,16 +173,20 @@ export class PaymentsMonitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Orders and payments',
-        left: ['OrderCreated', 'PaymentSucceeded', 'PaymentDeclined'].map(businessMetric),
+        left: [
+          MetricName.OrderCreated,
+          MetricName.PaymentSucceeded,
+          MetricName.PaymentDeclined,
+        ].map(businessMetric),
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: 'Idempotency and store',
         left: [
-          'IdempotentReplay',
-          'IdempotencyKeyInUse',
-          'IdempotencyKeyReused',
-          'StoreUnavailable',
+          MetricName.IdempotentReplay,
+          MetricName.IdempotencyKeyInUse,
+          MetricName.IdempotencyKeyReused,
+          MetricName.StoreUnavailable,
         ].map(businessMetric),
         width: 12,
       }),

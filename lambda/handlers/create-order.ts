@@ -6,6 +6,7 @@ import { createOrderSchema } from '../http/schemas';
 import { idempotentRoute } from '../idempotency/idempotent-route';
 import { ordersStore } from '../store';
 import { metrics } from '../clients';
+import { MetricName } from '../metric-names';
 
 /** POST /orders */
 export const handler = httpHandler(
@@ -15,7 +16,7 @@ export const handler = httpHandler(
     parse: (body) => validated(createOrderSchema, body),
     execute: async ({ input, ...request }) => {
       const created = await createOrder(ordersStore, { ...request, draft: input }, new Date());
-      if (!created.existed) metrics.addMetric('OrderCreated', 'Count', 1);
+      if (!created.existed) metrics.addMetric(MetricName.OrderCreated, 'Count', 1);
       return orderCreatedResponse(created);
     },
   }),

@@ -9,6 +9,7 @@ import { idempotentRoute } from '../idempotency/idempotent-route';
 import { ordersStore } from '../store';
 import { positiveIntegerEnv } from '../config';
 import { logger, metrics } from '../clients';
+import { MetricName } from '../metric-names';
 
 /** The function's processor; exported so that tests can count the charges it made. */
 export const processor = new SandboxPaymentProcessor(positiveIntegerEnv('SANDBOX_LATENCY_MS', 0));
@@ -40,7 +41,9 @@ export const handler = httpHandler(
       );
       if (!created.existed) {
         metrics.addMetric(
-          created.resource.status === 'SUCCEEDED' ? 'PaymentSucceeded' : 'PaymentDeclined',
+          created.resource.status === 'SUCCEEDED'
+            ? MetricName.PaymentSucceeded
+            : MetricName.PaymentDeclined,
           'Count',
           1,
         );

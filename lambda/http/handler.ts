@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { logger, metrics } from '../clients';
+import { MetricName } from '../metric-names';
 import { errorResponse, isServerError } from './errors';
 import { headerValues, parseIdempotencyKey, tenantOf } from './request';
 import { PROBLEM_CONTENT_TYPE, type HttpResponse } from './response';
@@ -8,10 +9,10 @@ import { PROBLEM_CONTENT_TYPE, type HttpResponse } from './response';
 export type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
 /** Problem codes that are worth a metric of their own: the dashboard and an alarm read them. */
-const metricOfProblem: Readonly<Record<string, string>> = {
-  idempotency_key_in_use: 'IdempotencyKeyInUse',
-  idempotency_key_reused: 'IdempotencyKeyReused',
-  service_unavailable: 'StoreUnavailable',
+const metricOfProblem: Readonly<Record<string, MetricName>> = {
+  idempotency_key_in_use: MetricName.IdempotencyKeyInUse,
+  idempotency_key_reused: MetricName.IdempotencyKeyReused,
+  service_unavailable: MetricName.StoreUnavailable,
 };
 
 /** Browser origins the API answers with CORS headers; empty unless the stack configures some. */
@@ -56,7 +57,7 @@ export function httpHandler(route: RouteHandler) {
         status: response.statusCode,
         replayed,
       });
-      if (replayed) metrics.addMetric('IdempotentReplay', 'Count', 1);
+      if (replayed) metrics.addMetric(MetricName.IdempotentReplay, 'Count', 1);
       const problemMetric = metricOfProblem[problemCodeOf(response) ?? ''];
       if (problemMetric) metrics.addMetric(problemMetric, 'Count', 1);
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

@@ -2,7 +2,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { apiRoutes } from '../../lib/api-routes';
 import { gatewayProblems } from '../../lib/gateway-responses';
-import { businessMetricNames, METRICS_NAMESPACE } from '../../lib/monitoring';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/metric-names';
 import { synthesize, type Resource } from './support/synthesize';
 
 const { stack, template } = synthesize();
@@ -134,7 +134,7 @@ describe('dashboard', () => {
     expect(dashboards).toHaveLength(1);
   });
 
-  it.each([...businessMetricNames])('graphs the %s metric', (metricName) => {
+  it.each(Object.values(MetricName))('graphs the %s metric', (metricName) => {
     expect(body).toContain(`\\"${metricName}\\"`);
   });
 

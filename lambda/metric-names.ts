@@ -1,0 +1,23 @@
+/**
+ * The namespace and names of the functions' metrics, defined once: the handlers publish them
+ * and the stack's alarms and dashboard read them (`lib/monitoring.ts`), so the two cannot drift
+ * apart. Plain data only: infrastructure code imports this module too.
+ */
+
+export const METRICS_NAMESPACE = 'PaymentsApi';
+
+export const MetricName = {
+  OrderCreated: 'OrderCreated',
+  PaymentSucceeded: 'PaymentSucceeded',
+  PaymentDeclined: 'PaymentDeclined',
+  /** A completed response answered again for its Idempotency-Key. */
+  IdempotentReplay: 'IdempotentReplay',
+  /** 409 idempotency_key_in_use: a retry while the first request still runs. */
+  IdempotencyKeyInUse: 'IdempotencyKeyInUse',
+  /** 422 idempotency_key_reused: a key sent again with another payload. */
+  IdempotencyKeyReused: 'IdempotencyKeyReused',
+  /** 503 service_unavailable: DynamoDB or the idempotency store could not answer. */
+  StoreUnavailable: 'StoreUnavailable',
+} as const;
+
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
