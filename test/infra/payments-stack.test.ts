@@ -131,6 +131,22 @@ describe('REST API', () => {
     });
   });
 
+  it('access logs one JSON object per request with the caller, the error and the latencies, never a body', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0] as Resource;
+    const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
+    const fields = JSON.parse(format) as Record<string, string>;
+
+    expect(fields).toMatchObject({
+      requestId: '$context.requestId',
+      userArn: '$context.identity.userArn',
+      status: '$context.status',
+      errorMessage: '$context.error.message',
+      integrationLatency: '$context.integrationLatency',
+      xrayTraceId: '$context.xrayTraceId',
+    });
+    expect(format).not.toMatch(/\$input|requestOverride|\$context\.authorizer/);
+  });
+
   it.each(postRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
     '%s has its own, lower, method throttle',
     (_name, route) => {
