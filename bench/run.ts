@@ -499,34 +499,40 @@ async function main(): Promise<void> {
     console.log('\nCold starts (fresh Node.js process: load the bundle, answer one request)');
     const coldStarts: ColdStartResult[] = [];
     const paid = payments[0];
-    for (const sdk of ['bundled', 'runtime'] as const) {
-      const files = runnable.get(sdk) ?? new Map<string, string>();
-      for (const route of apiRoutes) {
-        const samples: ColdStartSample[] = [];
-        for (let i = 0; i < options.coldStarts; i++) {
+    const sdkPlacements = ['bundled', 'runtime'] as const;
+    for (const route of apiRoutes) {
+      const samples = new Map<SdkPlacement, ColdStartSample[]>(
+        sdkPlacements.map((sdk) => [sdk, []]),
+      );
+      // The variants alternate, sample by sample, so that a change in background load hits both.
+      for (let i = 0; i < options.coldStarts; i++) {
+        for (const sdk of sdkPlacements) {
           // Each cold start of create-payment pays an order of its own.
           const unpaid =
             route.functionId === 'CreatePaymentFunction' ? reserved.shift() : createdOrders[0];
           if (!paid || !unpaid) throw new Error('no payment or unpaid order left for cold starts');
+          const bundle = runnable.get(sdk)?.get(route.functionId) ?? '';
           const event = coldStartEvent(route, { paid, unpaid });
-          samples.push(await coldStart(files.get(route.functionId) ?? '', event, functionEnv));
+          samples.get(sdk)?.push(await coldStart(bundle, event, functionEnv));
         }
-        if (samples.length === 0) continue;
+      }
+      for (const sdk of sdkPlacements) {
+        const taken = samples.get(sdk) ?? [];
         const result: ColdStartResult = {
           functionId: route.functionId,
           sdk,
-          medianTotalMs: median(samples.map((s) => s.totalMs)),
-          medianLoadMs: median(samples.map((s) => s.loadMs)),
-          medianFirstRequestMs: median(samples.map((s) => s.firstRequestMs)),
-          medianProcessMs: median(samples.map((s) => s.processMs)),
-          samples,
+          medianTotalMs: median(taken.map((s) => s.totalMs)),
+          medianLoadMs: median(taken.map((s) => s.loadMs)),
+          medianFirstRequestMs: median(taken.map((s) => s.firstRequestMs)),
+          medianProcessMs: median(taken.map((s) => s.processMs)),
+          samples: taken,
         };
         coldStarts.push(result);
         console.log(
           `  ${route.functionId} (SDK ${sdk}): median ${result.medianTotalMs.toFixed(1)} ms ` +
             `(load ${result.medianLoadMs.toFixed(1)} + first request ` +
             `${result.medianFirstRequestMs.toFixed(1)}; whole process ${result.medianProcessMs.toFixed(0)} ms), ` +
-            `statuses ${[...new Set(samples.map((s) => s.statusCode))].join(',')}`,
+            `statuses ${[...new Set(taken.map((s) => s.statusCode))].join(',')}`,
         );
       }
     }
