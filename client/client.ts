@@ -78,8 +78,8 @@ export interface PaymentsClientOptions {
   /** Requests per call at most, the first included. @default 5 */
   readonly maxAttempts?: number;
   /**
-   * Time budget of a whole call, retries and waits included; no retry starts that could not
-   * finish within it. @default 60000
+   * Time budget of a whole call, retries and waits included: no retry is waited for that could
+   * not start before it, and the attempt running when it passes is abandoned. @default 60000
    */
   readonly deadlineMs?: number;
   /**
@@ -90,7 +90,10 @@ export interface PaymentsClientOptions {
   readonly attemptTimeoutMs?: number;
   /** @default `{ baseDelayMs: 100, maxDelayMs: 5000 }` */
   readonly backoff?: Partial<BackoffPolicy>;
-  /** Called synchronously for every attempt, outcome and retry; must not throw. */
+  /**
+   * Called synchronously for every attempt, outcome and retry. What it throws is reported to
+   * the logger and otherwise ignored: observing a call never changes its outcome.
+   */
   readonly onEvent?: (event: ClientEvent) => void;
   /** Attempts and outcomes go to `debug`, retries to `warn`. @default no logging */
   readonly logger?: ClientLogger;
@@ -299,8 +302,11 @@ function judge(result: AttemptResult, failure: CallFailure): Verdict {
     const message = describeTransportError(result.failure, result.error);
     const outcome: Outcome = { type: 'transport-error', failure: result.failure, message };
     const error = new TransportError(result.failure, message, failure, { cause: result.error });
-    // The caller gave up, or the time budget is spent: nothing is left to retry within.
-    return result.failure === 'aborted' || result.failure === 'deadline'
+    // The caller gave up, the time budget is spent, or no credentials sign the request: a
+    // retry could only fail the same way.
+    return result.failure === 'aborted' ||
+      result.failure === 'deadline' ||
+      result.failure === 'signing'
       ? { outcome, kind: 'final', error }
       : { outcome, kind: 'retry', error, reason: result.failure, retryAfterMs: undefined };
   }
@@ -362,32 +368,39 @@ async function attemptOnce(
   };
 
   const controller = new AbortController();
-  let failure: TransportFailure = 'network';
+  let interruption: 'timeout' | 'deadline' | 'aborted' | undefined;
+  let signed = false;
   const remaining = deadline - Date.now();
   const timer = setTimeout(
     () => {
-      failure = remaining < settings.attemptTimeoutMs ? 'deadline' : 'timeout';
+      interruption = remaining < settings.attemptTimeoutMs ? 'deadline' : 'timeout';
       controller.abort();
     },
     Math.max(0, Math.min(settings.attemptTimeoutMs, remaining)),
   );
   const onCallerAbort = () => {
-    failure = 'aborted';
+    interruption = 'aborted';
     controller.abort();
   };
   call.signal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
     const headers = await settings.authenticate(request);
+    signed = true;
     const response = await settings.fetch(url, {
       method: request.method,
       headers,
       body: request.body,
       signal: controller.signal,
+      // The API never redirects. Following one would turn a POST into a GET (301-303) or send
+      // the signed request and its key to wherever the Location points (307, 308).
+      redirect: 'manual',
     });
     // Reading the body is part of the attempt: a connection dropped mid-body is a network error.
     const text = await response.text();
     return { kind: 'response', status: response.status, headers: response.headers, text };
   } catch (error) {
+    // A failure to sign (no credentials, say) is not the network's: nothing was sent.
+    const failure = interruption ?? (signed ? 'network' : 'signing');
     return { kind: 'transport-error', failure, error };
   } finally {
     clearTimeout(timer);
@@ -475,6 +488,8 @@ function describeTransportError(failure: TransportFailure, error: unknown): stri
       return 'The call ran out of time';
     case 'aborted':
       return 'The call was aborted';
+    case 'signing':
+      return `Could not sign the request: ${error instanceof Error ? error.message : String(error)}`;
     case 'network': {
       // fetch reports "fetch failed" and puts the socket's error in `cause`.
       const cause =
@@ -489,12 +504,25 @@ function observer(
   onEvent: ((event: ClientEvent) => void) | undefined,
   logger: ClientLogger | undefined,
 ): (event: ClientEvent) => void {
+  // Observing a call must never change its outcome: a hook that threw after a payment
+  // succeeded would otherwise make the caller believe it failed, and perhaps pay again under a
+  // new key.
+  const log = (level: 'debug' | 'warn', message: string, details: Record<string, unknown>) => {
+    try {
+      logger?.[level](message, details);
+    } catch {
+      // A logger that throws has nowhere left to report to.
+    }
+  };
   return (event) => {
-    onEvent?.(event);
-    if (!logger) return;
+    try {
+      onEvent?.(event);
+    } catch (error) {
+      log('warn', 'payments-api onEvent threw', { type: event.type, error });
+    }
     const { type, ...details } = event;
-    if (type === 'retry') logger.warn('payments-api retry', details);
-    else logger.debug(`payments-api ${type}`, details);
+    if (type === 'retry') log('warn', 'payments-api retry', details);
+    else log('debug', `payments-api ${type}`, details);
   };
 }
 

@@ -71,7 +71,9 @@ export type TransportFailure =
   /** The overall deadline passed before an attempt could succeed. */
   | 'deadline'
   /** The caller's `signal` aborted the call. */
-  | 'aborted';
+  | 'aborted'
+  /** The request could not be signed (no credentials, say): this attempt was not sent. */
+  | 'signing';
 
 /**
  * No usable answer: the request may or may not have been processed. Retrying later with the

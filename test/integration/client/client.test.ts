@@ -2,6 +2,9 @@
  * Every call of the client against the real local server: typed results, and typed errors
  * for the stored outcomes it must not retry, each with its key, replay flag and attempts.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ApiError,
   createPaymentsClient,
@@ -130,6 +133,36 @@ describe('client against the local server', () => {
     );
 
     expect(error).toMatchObject({ status: 422, code: 'idempotency_key_reused', attempts: 1 });
+  });
+
+  it('does not follow a redirect: a POST is never re-sent elsewhere', async () => {
+    // Something in front of the API (a misconfigured proxy) points the client at the real API.
+    const redirecting = createServer((_request, response) => {
+      response.writeHead(307, { location: `${api.url}/orders` }).end();
+    });
+    redirecting.listen(0, '127.0.0.1');
+    await once(redirecting, 'listening');
+    const { port } = redirecting.address() as AddressInfo;
+    const client = createPaymentsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    const key = aKey();
+
+    try {
+      const error = await failureOf(
+        client.createOrder(aCreateOrderRequest(), { idempotencyKey: key }),
+      );
+
+      expect(error).toMatchObject({ status: 307, code: 'http_307', attempts: 1 });
+      // The API never saw the key (an unsigned request without a tenant header is the `local`
+      // tenant's): the same request straight to it creates the order afresh.
+      const { client: direct, events } = aClient('local');
+      await direct.createOrder(aCreateOrderRequest(), { idempotencyKey: key });
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'response', status: 201, replayed: false }),
+      );
+    } finally {
+      redirecting.close();
+      await once(redirecting, 'close');
+    }
   });
 
   it("sees another tenant's order as not found", async () => {

@@ -324,6 +324,57 @@ describe('retry schedule', () => {
     expect(logger.debug).toHaveBeenCalledTimes(4);
   });
 
+  it('returns the outcome even when onEvent throws, and tells the logger', async () => {
+    const logger = { debug: jest.fn(), warn: jest.fn() };
+    const { client, calls } = clientWith([problem(503, 'service_unavailable'), created()], {
+      logger,
+      onEvent: () => {
+        throw new Error('dashboard down');
+      },
+    });
+
+    const order = await settle(client.createOrder(aCreateOrderRequest()));
+
+    expect(order).toEqual({ id: 'ord_1', status: 'PENDING' });
+    expect(calls).toHaveLength(2);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'payments-api onEvent threw',
+      expect.objectContaining({ type: 'response', error: expect.any(Error) }),
+    );
+  });
+
+  it('returns the outcome even when the logger throws', async () => {
+    const throwing = () => {
+      throw new Error('log sink full');
+    };
+    const { client } = clientWith([created()], { logger: { debug: throwing, warn: throwing } });
+
+    await expect(settle(client.createOrder(aCreateOrderRequest()))).resolves.toMatchObject({
+      id: 'ord_1',
+    });
+  });
+
+  it('does not retry a request it cannot sign, and says so', async () => {
+    const { client, calls } = clientWith([created()], {
+      auth: {
+        type: 'sigv4',
+        region: 'eu-west-1',
+        credentials: () =>
+          Promise.reject(new Error('Could not load credentials from any providers')),
+      },
+    });
+
+    const error = await settle(client.createOrder(aCreateOrderRequest()));
+
+    expect(calls).toHaveLength(0);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({
+      failure: 'signing',
+      attempts: 1,
+      message: 'Could not sign the request: Could not load credentials from any providers',
+    });
+  });
+
   it('turns an answer without problem details (API Gateway, a proxy) into an http_<status> problem', async () => {
     const denied = new Response(JSON.stringify({ message: 'Missing Authentication Token' }), {
       status: 403,
