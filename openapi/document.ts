@@ -4,6 +4,7 @@
  * writes it to `openapi/openapi.json`; a test fails when that file is out of date.
  */
 import * as z from 'zod/mini';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { createDocument, type ZodOpenApiObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { createOrderSchema, createPaymentSchema } from '../lambda/http/schemas';
 import {
@@ -67,6 +68,13 @@ function gatewayCodes(status: number): [string, ...string[]] {
   return [first, ...rest];
 }
 
+/** The code of API Gateway's catch-all answer to a 5xx it has no specific response for. */
+function gatewayDefault5xxCode(): string {
+  const problem = gatewayProblems.find((p) => p.type === apigateway.ResponseType.DEFAULT_5XX);
+  if (problem === undefined) throw new Error('API Gateway answers no default 5xx problem');
+  return problem.code;
+}
+
 /** Answers any route may give. */
 const commonProblems = {
   '403': problem(
@@ -80,9 +88,16 @@ const commonProblems = {
       retryAfter: 'always',
     },
   ),
-  '500': problem('Unexpected failure; nothing was stored, a retry with the same key runs again.', [
-    'internal_error',
-  ]),
+  '500': problem(
+    'Unexpected failure (of the function, or of API Gateway itself); nothing was stored, a retry with the same key runs again.',
+    ['internal_error', gatewayDefault5xxCode()],
+    { retryAfter: 'sometimes' },
+  ),
+  '502': problem(
+    'Deployed API only, answered by API Gateway: the function crashed, timed out or gave an invalid answer. Nothing was stored unless the request completed; retry with the same key.',
+    [gatewayDefault5xxCode()],
+    { retryAfter: 'always' },
+  ),
   '503': problem(
     'A dependency (the idempotency store, DynamoDB) is unavailable; retry with the same key.',
     ['service_unavailable'],
@@ -221,9 +236,11 @@ export const openApiDefinition: ZodOpenApiObject = {
               [PROBLEM_CONTENT_TYPE]: { schema: paymentDeclinedProblemSchema },
             },
           },
-          '404': problem('Unknown order, or another tenant’s (stored and replayed).', [
-            'order_not_found',
-          ]),
+          '404': problem(
+            'Unknown order, or another tenant’s (stored and replayed).',
+            ['order_not_found'],
+            { replayable: true },
+          ),
           '409': problem(
             `${keyInUse} Or the order is already paid (stored and replayed), or another payment of it is being processed (not stored; retry after Retry-After).`,
             ['idempotency_key_in_use', 'order_already_paid', 'payment_in_progress'],

@@ -101,23 +101,28 @@ describe('responses conform to the OpenAPI document', () => {
     },
   );
 
-  it('POST /payments: 404 order_not_found and 422 amount_mismatch', async () => {
+  it('POST /payments: 404 order_not_found and 422 amount_mismatch, and their replays', async () => {
     const tenant = aTenant();
     const order = await anOrder(tenant);
 
-    const unknown = await post(
+    const unknown = await postTwice(
       '/payments',
       aCreatePaymentRequest({ ...order, id: 'ord_ffffffffffffffffffffffffffffffff' }),
       { tenant, idempotencyKey: aKey() },
     );
-    const mismatch = await post('/payments', aCreatePaymentRequest(order, { amount: 1 }), {
+    const mismatch = await postTwice('/payments', aCreatePaymentRequest(order, { amount: 1 }), {
       tenant,
       idempotencyKey: aKey(),
     });
 
-    expect([unknown.status, mismatch.status]).toEqual([404, 422]);
-    expectToConform('POST', '/payments', unknown);
-    expectToConform('POST', '/payments', mismatch);
+    const responses = [...unknown, ...mismatch];
+    expect(responses.map((r) => [r.status, r.headers['idempotent-replayed']])).toEqual([
+      [404, undefined],
+      [404, 'true'],
+      [422, undefined],
+      [422, 'true'],
+    ]);
+    for (const response of responses) expectToConform('POST', '/payments', response);
   });
 
   it('POST /payments: 409 idempotency_key_in_use and payment_in_progress with Retry-After', async () => {
@@ -192,5 +197,11 @@ describe('responses conform to the OpenAPI document', () => {
     expect(contractViolations('GET', '/orders/{orderId}', { ...response, status: 201 })).toEqual([
       'GET /orders/{orderId} does not document status 201',
     ]);
+    expect(
+      contractViolations('GET', '/orders/{orderId}', {
+        ...response,
+        headers: { ...response.headers, 'idempotent-replayed': 'true' },
+      }),
+    ).toEqual(['header idempotent-replayed is sent but not documented for 200']);
   });
 });

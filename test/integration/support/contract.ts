@@ -1,8 +1,9 @@
 /**
  * Checks a real response against the checked-in OpenAPI document: the status must be documented
  * for the operation, the media type must be the documented one, the body must validate against
- * its schema (JSON Schema 2020-12, as OpenAPI 3.1 uses), and documented headers must be present
- * when required and well-formed when present.
+ * its schema (JSON Schema 2020-12, as OpenAPI 3.1 uses), documented headers must be present
+ * when required and well-formed when present, and the contract's own headers (Location,
+ * Idempotent-Replayed, Retry-After) must not appear where the document does not list them.
  */
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -10,6 +11,9 @@ import document from '../../../openapi/openapi.json';
 import type { ApiResponse } from './api';
 
 const DOCUMENT_ID = 'urn:payments-api:openapi';
+
+// The headers API.md gives a meaning to: a client may only rely on them where they are documented.
+const CONTRACT_HEADERS = ['location', 'idempotent-replayed', 'retry-after'];
 
 // OpenAPI keywords (`example`, `info`, `paths`…) are not JSON Schema: allowed, not checked.
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -62,6 +66,12 @@ export function contractViolations(
         (e) => `body ${e}`,
       ),
     );
+  }
+  const documented = Object.keys(spec.headers ?? {}).map((name) => name.toLowerCase());
+  for (const name of CONTRACT_HEADERS) {
+    if (response.headers[name] !== undefined && !documented.includes(name)) {
+      violations.push(`header ${name} is sent but not documented for ${status}`);
+    }
   }
   for (const [name, header] of Object.entries(spec.headers ?? {})) {
     const value = response.headers[name.toLowerCase()];
