@@ -18,7 +18,9 @@ export type Fault =
   /** Close the client's connection instead of answering. */
   | { readonly kind: 'drop-response' }
   /** Hold the answer this long (the client's attempt timeout should fire first). */
-  | { readonly kind: 'delay-response'; readonly delayMs: number };
+  | { readonly kind: 'delay-response'; readonly delayMs: number }
+  /** Send the status line, the headers and half the body, then nothing more. */
+  | { readonly kind: 'stall-body' };
 
 export interface FaultRule {
   readonly method: string;
@@ -82,6 +84,9 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       };
       if (fault?.kind === 'drop-response') {
         request.socket.destroy();
+      } else if (fault?.kind === 'stall-body') {
+        response.writeHead(answer.status, answer.headers);
+        response.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)));
       } else if (fault?.kind === 'delay-response') {
         const timer = setTimeout(() => {
           pendingDelays.delete(timer);

@@ -4,18 +4,21 @@
  * gets the stored outcome replayed, and nothing is created or charged twice.
  */
 import { createHash } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import {
   createPaymentsClient,
   type ClientEvent,
   type PaymentsClientOptions,
 } from '../../../client';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../../support/builders';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startFaultProxy, type FaultProxy, type ProxiedExchange } from '../../support/fault-proxy';
 import { holdNextCharge, spyOnCharges } from '../support/processor';
 import { startLocalApi, type LocalApi } from './local-api';
 
 let api: LocalApi;
 let proxy: FaultProxy;
+const signingCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 beforeAll(async () => {
   api = await startLocalApi();
@@ -101,7 +104,8 @@ describe('client retries through a faulty network', () => {
 
   it('abandons an attempt whose answer is held past attemptTimeoutMs and gets the replay', async () => {
     const tenant = aTenant();
-    const { client, events } = clientThroughProxy(tenant, { attemptTimeoutMs: 1_000 });
+    // Long enough that a loaded machine answers the retries in time; the held answer never comes.
+    const { client, events } = clientThroughProxy(tenant, { attemptTimeoutMs: 2_000 });
     const order = await client.createOrder(aCreateOrderRequest());
     const charges = spyOnCharges();
     proxy.addRule({
@@ -119,6 +123,22 @@ describe('client retries through a faulty network', () => {
     expect(responses(events).at(-1)).toMatchObject({ status: 201, replayed: true });
     expect(charges).toHaveBeenCalledTimes(1);
     expect((await client.listPayments(order.id)).data).toEqual([payment]);
+  });
+
+  it('abandons an attempt whose body stalls half-way, and gets the replay', async () => {
+    const tenant = aTenant();
+    const { client, events } = clientThroughProxy(tenant, { attemptTimeoutMs: 2_000 });
+    const key = aKey('order');
+    proxy.addRule({ method: 'POST', path: '/orders', fault: { kind: 'stall-body' } });
+
+    const order = await client.createOrder(aCreateOrderRequest(), { idempotencyKey: key });
+
+    expect(proxy.exchanges[0]).toMatchObject({ upstreamStatus: 201, fault: 'stall-body' });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'transport-error', attempt: 1, failure: 'timeout' }),
+    );
+    expect(responses(events).at(-1)).toMatchObject({ status: 201, replayed: true });
+    expect(await client.getOrder(order.id)).toEqual(order);
   });
 
   it('waits out 409 idempotency_key_in_use while its first attempt still runs, then gets its outcome', async () => {
@@ -161,7 +181,7 @@ describe('client retries through a faulty network', () => {
       auth: {
         type: 'sigv4',
         region: 'eu-west-1',
-        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+        credentials: signingCredentials,
       },
     });
     proxy.addRule({ method: 'POST', path: '/orders', fault: { kind: 'drop-response' } });
@@ -177,9 +197,49 @@ describe('client retries through a faulty network', () => {
       expect(exchange.headers['x-amz-content-sha256']).toBe(
         createHash('sha256').update(exchange.body).digest('hex'),
       );
+      // What API Gateway does: sign what arrived (method, path, Host, headers, body) again.
+      expect(exchange.headers.authorization).toBe(await signatureOfWhatArrived(exchange));
     }
   });
 });
+
+/**
+ * The Authorization header a verifier computes from the request as it arrived: the headers the
+ * client says it signed, with their received values, and the received body (its hash is
+ * recomputed, not taken from the request).
+ */
+async function signatureOfWhatArrived(exchange: ProxiedExchange): Promise<string | undefined> {
+  const authorization = exchange.headers.authorization ?? '';
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
+  const headers = Object.fromEntries(
+    signedHeaders
+      .filter((name) => name !== 'x-amz-content-sha256')
+      .map((name) => [name, String(exchange.headers[name])]),
+  );
+  const amzDate = String(exchange.headers['x-amz-date']);
+  const signingDate = new Date(
+    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+  );
+  const verifier = new SignatureV4({
+    service: 'execute-api',
+    region: 'eu-west-1',
+    credentials: signingCredentials,
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const signed = await verifier.sign(
+    {
+      method: exchange.method,
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      path: exchange.path,
+      query: {},
+      headers,
+      body: exchange.body.toString('utf8'),
+    },
+    { signingDate },
+  );
+  return signed.headers.authorization;
+}
 
 /** An order created without the proxy, so that only the payment goes through the faults. */
 async function createOrderDirectly(tenant: string) {

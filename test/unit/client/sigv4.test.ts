@@ -54,6 +54,22 @@ describe('SigV4 signing with the AWS SDK signer', () => {
     expect(headers.authorization).toContain('x-amz-security-token');
   });
 
+  it('asks the credentials provider again for every request, so rotated credentials are used', async () => {
+    const issued = ['AKIDFIRST', 'AKIDSECOND'].map((accessKeyId) => ({
+      ...credentials,
+      accessKeyId,
+    }));
+    let requests = 0;
+    const provider = () => Promise.resolve(issued[requests++ % issued.length]!);
+    const authenticate = sigV4Authenticator('eu-west-1', provider, () => signingDate);
+
+    const first = await authenticate(aRequest());
+    const second = await authenticate(aRequest());
+
+    expect(first.authorization).toContain('Credential=AKIDFIRST/');
+    expect(second.authorization).toContain('Credential=AKIDSECOND/');
+  });
+
   it('leaves the Host header to fetch, which derives it from the same URL', async () => {
     const headers = await sign(credentials);
 
