@@ -32,6 +32,14 @@ export function renderMarkdown(results: BenchResults, name: string): string {
         `${s.non2xx} | ${calls} |`,
     );
   }
+  if (results.inProcessCachedReplays) {
+    const { microsecondsPerReplay, replaysPerSecond } = results.inProcessCachedReplays;
+    lines.push(
+      '',
+      `Cached replay of create-order called in one process, without HTTP: ` +
+        `${microsecondsPerReplay.toFixed(1)} µs each, ${Math.round(replaysPerSecond)} replays/s on one core.`,
+    );
+  }
   lines.push('', '| Ratio | Value |', '| --- | ---: |');
   for (const [ratio, value] of Object.entries(results.ratios))
     lines.push(`| ${ratio} | ${num(value)} |`);

@@ -26,6 +26,7 @@ import {
   type SdkPlacement,
 } from './bundles';
 import { coldStart, median, type ColdStartSample } from './cold-start';
+import { inProcessCachedReplays, type InProcessReplays } from './in-process';
 import { percentile, runLoad, type BenchRequest, type LoadResult } from './load';
 import { renderChart, renderMarkdown } from './report';
 import type { ParentMessage, ServerMessage, ServerStats } from './server';
@@ -120,6 +121,8 @@ export interface BenchResults {
   readonly coldStarts: readonly ColdStartResult[];
   readonly scenarios: readonly ScenarioResult[];
   readonly businessCallsPerRequest: Readonly<Record<string, number | null>>;
+  /** Cached replays of create-order called in a loop, without HTTP: the handler's own cost. */
+  readonly inProcessCachedReplays: InProcessReplays | null;
   readonly ratios: Readonly<Record<string, number | null>>;
   readonly targets: readonly Target[];
 }
@@ -537,6 +540,23 @@ async function main(): Promise<void> {
       }
     }
 
+    console.log('\nCached replays in one process, without HTTP (create-order, SDK bundled)');
+    const createOrderRoute = apiRoutes.find((route) => route.functionId === 'CreateOrderFunction');
+    const inProcess = createOrderRoute
+      ? await inProcessCachedReplays(
+          runnable.get('bundled')?.get('CreateOrderFunction') ?? '',
+          coldStartEvent(createOrderRoute, null),
+          functionEnv,
+          20_000,
+        )
+      : null;
+    if (inProcess) {
+      console.log(
+        `  ${inProcess.microsecondsPerReplay.toFixed(1)} µs per replay, ` +
+          `${Math.round(inProcess.replaysPerSecond)} replays/s on one core`,
+      );
+    }
+
     const results = evaluate({
       commit,
       date: new Date().toISOString(),
@@ -546,6 +566,7 @@ async function main(): Promise<void> {
       coldStarts,
       scenarios,
       businessCallsPerRequest: business,
+      inProcessCachedReplays: inProcess,
       ratios: {},
       targets: [],
     });
@@ -569,12 +590,14 @@ async function main(): Promise<void> {
 /** The event API Gateway would hand `route`'s function for a typical request. */
 function coldStartEvent(
   route: ApiRoute,
-  data: { readonly paid: PaidOrder; readonly unpaid: CreatedOrder },
+  /** The orders the GET and pay requests name; create-order needs none. */
+  data: { readonly paid: PaidOrder; readonly unpaid: CreatedOrder } | null,
 ) {
   const request = ((): BenchRequest & { pathParameters: Record<string, string> } => {
+    if (route.functionId === 'CreateOrderFunction')
+      return { ...anOrderRequest(), pathParameters: {} };
+    if (!data) throw new Error(`${route.functionId} needs an order`);
     switch (route.functionId) {
-      case 'CreateOrderFunction':
-        return { ...anOrderRequest(), pathParameters: {} };
       case 'CreatePaymentFunction':
         return { ...aPaymentRequest(data.unpaid), pathParameters: {} };
       case 'GetOrderFunction':
