@@ -488,7 +488,8 @@ async function main(): Promise<void> {
       // The business calls of a payment, without the layer: what a first execution adds 2 to.
       await unguardedServer.settledStats(true);
       for (const order of reserved.splice(0, 20)) {
-        await send(unguardedServer.url, aPaymentRequest(order));
+        const { status } = await send(unguardedServer.url, aPaymentRequest(order));
+        if (status !== 201) throw new Error(`a probe payment answered ${status}, not 201`);
       }
       const probed = await unguardedServer.settledStats(false);
       business['POST /payments'] =
