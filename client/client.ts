@@ -159,7 +159,7 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
       'attemptTimeoutMs',
       options.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs,
     ),
-    backoff: { ...DEFAULTS.backoff, ...options.backoff },
+    backoff: backoffPolicy({ ...DEFAULTS.backoff, ...options.backoff }),
     emit: observer(options.onEvent, options.logger),
     fetch: options.fetch ?? globalThis.fetch,
     random: options.random ?? Math.random,
@@ -556,6 +556,16 @@ function idempotencyKeyFor(key: string | undefined): string {
 function pathSegment(id: string): string {
   if (id.length === 0) throw new RangeError('an id must not be empty');
   return encodeURIComponent(id);
+}
+
+// A negative or NaN delay would make every retry immediate: a retry storm, not a backoff.
+function backoffPolicy(policy: BackoffPolicy): BackoffPolicy {
+  for (const [name, value] of Object.entries(policy)) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`backoff.${name} must be a non-negative integer, got ${value}`);
+    }
+  }
+  return policy;
 }
 
 function positiveInteger(name: string, value: number): number {

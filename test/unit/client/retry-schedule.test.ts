@@ -391,6 +391,15 @@ describe('retry schedule', () => {
     });
   });
 
+  it.each([
+    [{ maxAttempts: 0 }, 'maxAttempts'],
+    [{ deadlineMs: Number.NaN }, 'deadlineMs'],
+    [{ backoff: { baseDelayMs: -1 } }, 'backoff.baseDelayMs'],
+    [{ backoff: { maxDelayMs: Number.NaN } }, 'backoff.maxDelayMs'],
+  ])('refuses the option %j', (options, name) => {
+    expect(() => clientWith([], options)).toThrow(new RegExp(`^${name} must be`));
+  });
+
   it('refuses a malformed idempotency key before sending anything', async () => {
     const { client, calls } = clientWith([]);
 
