@@ -61,6 +61,22 @@ function problem(
 
 const json = (schema: z.ZodMiniType) => ({ [JSON_CONTENT_TYPE]: { schema } });
 
+/** A 201 with the created resource, where it lives, and whether it is a replay. */
+function created(
+  description: string,
+  location: string,
+  schema: z.ZodMiniType,
+): ZodOpenApiResponseObject {
+  return {
+    description,
+    headers: z.object({
+      Location: z.string().register(z.globalRegistry, { description: `\`${location}\`` }),
+      'Idempotent-Replayed': replayedHeader,
+    }),
+    content: json(schema),
+  };
+}
+
 /** The codes of the problems API Gateway itself answers with `status`. */
 function gatewayCodes(status: number): [string, ...string[]] {
   const [first, ...rest] = gatewayProblems.filter((p) => p.status === status).map((p) => p.code);
@@ -177,17 +193,11 @@ export const openApiDefinition: ZodOpenApiObject = {
         requestParams: postParameters,
         requestBody: { required: true, content: json(createOrderSchema) },
         responses: {
-          '201': {
-            description:
-              'The order (PENDING); also the replay of an earlier request with this key.',
-            headers: z.object({
-              Location: z
-                .string()
-                .register(z.globalRegistry, { description: '`/orders/{orderId}`' }),
-              'Idempotent-Replayed': replayedHeader,
-            }),
-            content: json(orderSchema),
-          },
+          '201': created(
+            'The order (PENDING); also the replay of an earlier request with this key.',
+            '/orders/{orderId}',
+            orderSchema,
+          ),
           ...refusedPostProblems,
           '409': problem(keyInUse, ['idempotency_key_in_use'], { retryAfter: 'always' }),
           '422': problem('The key was used with another body (not stored).', [
@@ -216,17 +226,11 @@ export const openApiDefinition: ZodOpenApiObject = {
         requestParams: postParameters,
         requestBody: { required: true, content: json(createPaymentSchema) },
         responses: {
-          '201': {
-            description:
-              'The SUCCEEDED payment; the order is now PAID. Also the replay of an earlier request with this key.',
-            headers: z.object({
-              Location: z
-                .string()
-                .register(z.globalRegistry, { description: '`/payments/{paymentId}`' }),
-              'Idempotent-Replayed': replayedHeader,
-            }),
-            content: json(paymentSchema),
-          },
+          '201': created(
+            'The SUCCEEDED payment; the order is now PAID. Also the replay of an earlier request with this key.',
+            '/payments/{paymentId}',
+            paymentSchema,
+          ),
           ...refusedPostProblems,
           '402': {
             description:
