@@ -29,9 +29,17 @@ export function retryDelayMs(
   return Math.max(jittered, retryAfterMs ?? 0);
 }
 
+// The three HTTP-date forms a recipient must accept (RFC 9110 §5.6.7), and nothing else that
+// Date.parse is lenient enough to read ("1.5", "soon 3").
+const IMF_FIXDATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC_850_DATE = /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+// asctime has no zone; HTTP dates are always GMT, so it is read as such.
+const ASCTIME_DATE = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
 /**
- * Parses a `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date.
- * Returns milliseconds from `now` (never negative), or `undefined` when absent or malformed.
+ * Parses a `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date in
+ * any of its three forms. Returns milliseconds from `now` (never negative), or `undefined` when
+ * absent or malformed.
  */
 export function parseRetryAfterMs(
   value: string | null | undefined,
@@ -40,10 +48,13 @@ export function parseRetryAfterMs(
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  // Only a real HTTP date, not whatever Date.parse is lenient enough to accept ("1.5", "soon 3").
-  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) {
-    return undefined;
-  }
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  const at = httpDate(trimmed);
+  return at === undefined ? undefined : Math.max(0, at - now);
+}
+
+function httpDate(text: string): number | undefined {
+  let at = Number.NaN;
+  if (IMF_FIXDATE.test(text) || RFC_850_DATE.test(text)) at = Date.parse(text);
+  else if (ASCTIME_DATE.test(text)) at = Date.parse(`${text} GMT`);
+  return Number.isNaN(at) ? undefined : at;
 }

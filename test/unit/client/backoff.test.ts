@@ -31,11 +31,23 @@ describe('parseRetryAfterMs', () => {
     [' 120 ', 120_000],
     ['Sun, 22 Nov 2026 10:00:05 GMT', 5_000],
     ['Sun, 22 Nov 2026 09:59:00 GMT', 0],
+    ['Sunday, 22-Nov-26 10:00:05 GMT', 5_000],
+    ['Sun Nov 22 10:00:05 2026', 5_000],
   ])('reads %j as %i ms', (header, expected) => {
     expect(parseRetryAfterMs(header, now)).toBe(expected);
   });
 
-  it.each([null, undefined, '', '1.5', '-1', 'soon', 'tomorrow 3'])('ignores %j', (header) => {
+  it.each([
+    null,
+    undefined,
+    '',
+    '1.5',
+    '-1',
+    'soon',
+    'tomorrow 3',
+    '2026-11-22T10:00:05Z',
+    'Sun, 22 Nov 2026 10:00:05 +0100',
+  ])('ignores %j', (header) => {
     expect(parseRetryAfterMs(header, now)).toBeUndefined();
   });
 });
