@@ -400,6 +400,42 @@ describe('retry schedule', () => {
     expect(() => clientWith([], options)).toThrow(new RegExp(`^${name} must be`));
   });
 
+  it("retries API Gateway's catch-all 5xx problem, which carries no status member", async () => {
+    // lib/gateway-responses.ts, DEFAULT_5XX: the status is whatever API Gateway chose.
+    const gatewayProblem = new Response(
+      JSON.stringify({
+        type: 'urn:payments-api:problem:service_unavailable',
+        title: 'Service unavailable',
+        detail: 'Internal server error',
+        code: 'service_unavailable',
+        requestId: 'r-1',
+      }),
+      { status: 502, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } },
+    );
+    const { client, calls, events } = clientWith([gatewayProblem, created()], { maxAttempts: 2 });
+
+    await expect(settle(client.createOrder(aCreateOrderRequest()))).resolves.toMatchObject({
+      id: 'ord_1',
+    });
+    expect(calls.map((c) => c.at)).toEqual([0, 1_000]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'retry', reason: '502 service_unavailable' }),
+    );
+  });
+
+  it('gives the status of the HTTP answer to a problem that lacks one', async () => {
+    const gatewayProblem = new Response(
+      JSON.stringify({ type: 't', title: 'Bad request', detail: 'd', code: 'bad_request' }),
+      { status: 400, headers: { 'content-type': 'application/problem+json' } },
+    );
+    const { client } = clientWith([gatewayProblem]);
+
+    const error = await settle(client.getOrder('ord_1'));
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 400, code: 'bad_request', problem: { status: 400 } });
+  });
+
   it('refuses a malformed idempotency key before sending anything', async () => {
     const { client, calls } = clientWith([]);
 
