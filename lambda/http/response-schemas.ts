@@ -17,6 +17,7 @@ const currency = z
 const timestamp = z.iso.datetime().register(z.globalRegistry, {
   description: 'When the resource was created (ISO 8601, UTC)',
 });
+const declineCode = z.enum(['card_declined', 'insufficient_funds']);
 const orderId = z.string().check(z.regex(/^ord_[0-9a-f]{32}$/));
 const paymentId = z.string().check(z.regex(/^pay_[0-9a-f]{32}$/));
 
@@ -51,7 +52,7 @@ export const paymentSchema = z
     currency,
     status: z.enum(['SUCCEEDED', 'DECLINED']),
     createdAt: timestamp,
-    declineCode: z.optional(z.enum(['card_declined', 'insufficient_funds'])),
+    declineCode: z.optional(declineCode),
   })
   .register(z.globalRegistry, {
     id: 'Payment',
@@ -81,9 +82,9 @@ export const problemSchema = z
       'RFC 9457 problem details with a snake_case `code`; `errors` lists the failed fields of a 400 `invalid_request`.',
   });
 
-/** 402: the declined payment was recorded and comes with the problem. */
+/** 402: the declined payment was recorded and comes with the problem; `code` says why. */
 export const paymentDeclinedProblemSchema = z
-  .looseObject({ ...problemSchema.shape, payment: paymentSchema })
+  .looseObject({ ...problemSchema.shape, code: declineCode, payment: paymentSchema })
   .register(z.globalRegistry, {
     id: 'PaymentDeclinedProblem',
     description: 'A 402 problem carrying the recorded `DECLINED` payment.',
