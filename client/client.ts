@@ -243,24 +243,25 @@ async function send<T>(settings: Settings, call: Call): Promise<T> {
     path: call.path,
     idempotencyKey: call.idempotencyKey,
   };
-  const deadline = Date.now() + settings.deadlineMs;
+  // The monotonic clock: a wall clock stepped by NTP would stretch or cut the time budget.
+  const deadline = performance.now() + settings.deadlineMs;
   for (let attempt = 1; ; attempt += 1) {
     const failure: CallFailure = { idempotencyKey: call.idempotencyKey, attempts: attempt };
     settings.emit({ ...description, type: 'attempt', attempt });
-    const started = Date.now();
+    const started = performance.now();
     const verdict = judge(await attemptOnce(settings, call, deadline), failure);
     settings.emit({
       ...description,
       ...verdict.outcome,
       attempt,
-      durationMs: Date.now() - started,
+      durationMs: Math.round(performance.now() - started),
     });
     if (verdict.kind === 'success') return verdict.body as T;
     if (verdict.kind === 'final' || attempt >= settings.maxAttempts) throw verdict.error;
 
     const delayMs = retryDelayMs(attempt, settings.backoff, verdict.retryAfterMs, settings.random);
     // A retry that could not even start before the deadline is not worth waiting for.
-    if (Date.now() + delayMs >= deadline) throw verdict.error;
+    if (performance.now() + delayMs >= deadline) throw verdict.error;
     settings.emit({ ...description, type: 'retry', attempt, delayMs, reason: verdict.reason });
     try {
       await sleep(delayMs, call.signal);
@@ -370,7 +371,7 @@ async function attemptOnce(
   const controller = new AbortController();
   let interruption: 'timeout' | 'deadline' | 'aborted' | undefined;
   let signed = false;
-  const remaining = deadline - Date.now();
+  const remaining = deadline - performance.now();
   const timer = setTimeout(
     () => {
       interruption = remaining < settings.attemptTimeoutMs ? 'deadline' : 'timeout';

@@ -238,6 +238,20 @@ describe('retry schedule', () => {
     expect(error).toMatchObject({ status: 503, attempts: 1 });
   });
 
+  it('keeps its time budget when the wall clock is stepped forward (NTP) during a call', async () => {
+    const { client, calls } = clientWith(['hang', created()], {
+      attemptTimeoutMs: 1_000,
+      deadlineMs: 5_000,
+    });
+
+    const order = client.createOrder(aCreateOrderRequest());
+    await jest.advanceTimersByTimeAsync(500);
+    jest.setSystemTime(Date.now() + 3_600_000);
+
+    await expect(settle(order)).resolves.toMatchObject({ id: 'ord_1' });
+    expect(calls).toHaveLength(2);
+  });
+
   it('abandons an attempt after attemptTimeoutMs and retries it with the same key', async () => {
     const { client, calls, events } = clientWith(['hang', created()], { attemptTimeoutMs: 1_000 });
 
