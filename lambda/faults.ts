@@ -77,15 +77,24 @@ export class InjectedFault extends Error {
 
 interface ArmedRule extends FaultRule {
   remaining: number;
+  readonly strike: () => void;
 }
 
 const rules: ArmedRule[] = [];
 let requestScope: AsyncLocalStorage<string> | undefined;
 let random: { readonly config: RandomFaults; readonly next: () => number } | undefined;
 
-/** Arms a fault for the requests it targets. */
-export function injectFault(rule: FaultRule): void {
-  rules.push({ ...rule, remaining: rule.times ?? 1 });
+/**
+ * Arms a fault for the requests it targets.
+ *
+ * @returns `struck`, which resolves when the fault first fires: a crashed request never
+ *   answers, so this is how a test knows it got there
+ */
+export function injectFault(rule: FaultRule): { readonly struck: Promise<void> } {
+  let strike!: () => void;
+  const struck = new Promise<void>((resolve) => (strike = resolve));
+  rules.push({ ...rule, remaining: rule.times ?? 1, strike });
+  return { struck };
 }
 
 /** Disarms every targeted fault and random faults. */
@@ -142,6 +151,7 @@ function targetedAction(step: FaultStep): FaultAction | undefined {
   );
   if (!rule) return undefined;
   rule.remaining -= 1;
+  rule.strike();
   return rule.action;
 }
 
