@@ -40,6 +40,13 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/over-http.ts'],
     },
     {
+      // The exactly-once checker, a small run: it starts and kills its own local servers.
+      displayName: 'checker',
+      testMatch: ['<rootDir>/test/checker/**/*.test.ts'],
+      transform: tsJest,
+      testEnvironment: 'node',
+    },
+    {
       displayName: 'infra',
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
       transform: tsJest,

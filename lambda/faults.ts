@@ -172,10 +172,22 @@ function actionOfKind(kind: FaultAction['kind'], config: RandomFaults): FaultAct
 }
 
 /**
- * One line per fault on stdout. On Linux, writes to a pipe or file are synchronous, so the line
+ * Reports a charge the sandbox processor made, on stdout like faults (with random faults on): the exactly-once checker
+ * kills the server, so it counts charges from these lines (deduplicated by idempotency key, as
+ * a processor's durable records would) rather than from the sandbox's memory.
+ */
+export function reportCharge(paymentId: string, outcome: string): void {
+  if (!random) return;
+  const line = JSON.stringify({ level: 'INFO', message: 'sandbox charge', paymentId, outcome });
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * One line per fault on stdout, with random faults on. On Linux, writes to a pipe or file are synchronous, so the line
  * is out before a `kill` fault strikes.
  */
 function report(step: FaultStep, action: FaultAction): void {
+  if (!random) return; // the lines are for the checker, which runs with random faults
   const line = JSON.stringify({
     level: 'WARN',
     message: 'fault injected',

@@ -42,8 +42,14 @@ const sandboxOutcomes: Readonly<Record<string, ChargeResult>> = {
 export class SandboxPaymentProcessor implements PaymentProcessor {
   private readonly outcomeByKey = new Map<string, ChargeResult>();
 
-  /** @param latencyMs simulated processor round trip, to make races observable locally */
-  constructor(private readonly latencyMs = 0) {}
+  /**
+   * @param latencyMs simulated processor round trip, to make races observable locally
+   * @param onCharge told of every charge actually made (not of repeated keys)
+   */
+  constructor(
+    private readonly latencyMs = 0,
+    private readonly onCharge?: (request: ChargeRequest, outcome: ChargeResult) => void,
+  ) {}
 
   acceptsPaymentMethod(method: PaymentMethod): boolean {
     return method.type === 'card' && Object.hasOwn(sandboxOutcomes, method.token);
@@ -66,6 +72,7 @@ export class SandboxPaymentProcessor implements PaymentProcessor {
     const outcome = sandboxOutcomes[request.paymentMethod.token];
     if (!outcome) throw new Error(`Sandbox cannot charge token ${request.paymentMethod.token}`);
     this.outcomeByKey.set(request.idempotencyKey, outcome);
+    this.onCharge?.(request, outcome);
     return outcome;
   }
 }

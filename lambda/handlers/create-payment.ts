@@ -6,13 +6,20 @@ import { paymentCreatedResponse } from '../http/representations';
 import { validated } from '../http/request';
 import { createPaymentSchema } from '../http/schemas';
 import { idempotentRoute } from '../idempotency/idempotent-route';
+import { reportCharge } from '../faults';
 import { ordersStore } from '../store';
 import { positiveIntegerEnv } from '../config';
 import { logger, metrics } from '../clients';
 import { MetricName } from '../metric-names';
 
 /** The function's processor; exported so that tests can count the charges it made. */
-export const processor = new SandboxPaymentProcessor(positiveIntegerEnv('SANDBOX_LATENCY_MS', 0));
+export const processor = new SandboxPaymentProcessor(
+  positiveIntegerEnv('SANDBOX_LATENCY_MS', 0),
+  // Builds with fault injection only (local checker runs): each real charge on stdout.
+  typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__
+    ? (request, outcome) => reportCharge(request.idempotencyKey, outcome.outcome)
+    : undefined,
+);
 
 /** POST /payments */
 export const handler = httpHandler(

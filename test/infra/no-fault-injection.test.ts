@@ -14,8 +14,14 @@ import { PaymentsStack } from '../../lib/payments-stack';
 import { bundleFunctions } from '../../local/bundle';
 
 // What any trace of the fault code leaves in a minified bundle: its step names, its log line,
-// its error's name and the variable that configures random faults.
-const faultMarkers = [...FAULT_STEPS, 'fault injected', 'InjectedFault', 'FAULT_INJECTION'];
+// its error's name, the charge report and the variable that configures random faults.
+const faultMarkers = [
+  ...FAULT_STEPS,
+  'fault injected',
+  'sandbox charge',
+  'InjectedFault',
+  'FAULT_INJECTION',
+];
 const markersIn = (code: string) => faultMarkers.filter((marker) => code.includes(marker));
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'payments-no-faults-'));

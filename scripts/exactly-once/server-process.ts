@@ -1,0 +1,134 @@
+/**
+ * The local server as a child process the checker can kill like a machine failure: started in
+ * its own process group (so SIGKILL takes the embedded engine down with it) on a persistent
+ * engine file, and restarted on that same file whenever it dies.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import type { RandomFaults } from '../../lambda/faults';
+
+const repositoryRoot = path.resolve(__dirname, '../..');
+
+export interface ServerProcessOptions {
+  readonly port: number;
+  readonly dbPath: string;
+  readonly tables: { readonly orders: string; readonly idempotency: string };
+  /** Random faults of every server started; the seed is varied per start. */
+  readonly faults: RandomFaults;
+}
+
+export interface ServerStats {
+  /** Servers started, the first one included. */
+  starts: number;
+  /** SIGKILLs the checker sent. */
+  kills: number;
+  /** Servers that killed themselves at a `crash` fault. */
+  crashes: number;
+  /** Faults the servers reported injecting. */
+  faults: number;
+}
+
+export class ServerProcess {
+  readonly url: string;
+  readonly stats: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0 };
+  /** Every charge the sandbox processors reported, across restarts: payment id → outcomes. */
+  readonly charges = new Map<string, string[]>();
+  private child: ChildProcess | undefined;
+  private ready: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private killedByChecker = false;
+  private failedStarts = 0;
+
+  constructor(private readonly options: ServerProcessOptions) {
+    this.url = `http://127.0.0.1:${options.port}`;
+  }
+
+  /** Resolves once a server is up; clients wait on it while the server restarts. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  async start(): Promise<void> {
+    this.ready = this.spawnServer();
+    await this.ready;
+  }
+
+  /** SIGKILLs the server's whole process group; it restarts by itself. */
+  kill(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.child?.exitCode !== null) return;
+    this.stats.kills += 1;
+    this.killedByChecker = true;
+    process.kill(-pid, 'SIGKILL');
+  }
+
+  /** Stops the server for good (SIGTERM: it stops its engine cleanly) and waits for it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.ready.catch(() => {});
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-(child.pid ?? 0), 'SIGTERM');
+    await exited;
+  }
+
+  private recordCharge(line: string): void {
+    const { paymentId, outcome } = JSON.parse(line) as { paymentId: string; outcome: string };
+    this.charges.set(paymentId, [...(this.charges.get(paymentId) ?? []), outcome]);
+  }
+
+  private spawnServer(): Promise<void> {
+    if (this.failedStarts >= 5)
+      return Promise.reject(new Error('the server failed to start 5 times'));
+    const { port, dbPath, tables, faults } = this.options;
+    const start = this.stats.starts++;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      cwd: repositoryRoot,
+      detached: true, // its own process group: a group kill reaches the engine too
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DB_PATH: dbPath,
+        ORDERS_TABLE_NAME: tables.orders,
+        IDEMPOTENCY_TABLE_NAME: tables.idempotency,
+        FAULT_INJECTION: '1',
+        FAULT_INJECTION_RANDOM: JSON.stringify({ ...faults, seed: faults.seed + start }),
+        // Only what goes wrong is worth printing.
+        POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+      },
+    });
+    this.child = child;
+    let output = '';
+    child.stderr?.on(
+      'data',
+      (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)),
+    );
+    const lines = createInterface({ input: child.stdout });
+    const listening = new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => {
+        if (line.includes('"fault injected"')) this.stats.faults += 1;
+        else if (line.includes('"sandbox charge"')) this.recordCharge(line);
+        else if (line.startsWith('Payments API listening')) resolve();
+        else if (!line.startsWith('{')) output = (output + line + '\n').slice(-4000);
+      });
+      child.once('exit', (code, signal) =>
+        reject(new Error(`server exited (${code ?? signal}) before listening: ${output}`)),
+      );
+    });
+    child.once('exit', () => {
+      if (this.stopping) return;
+      // Killed by the checker, or by itself at a crash fault: start it again on the same file.
+      if (!this.killedByChecker) this.stats.crashes += 1;
+      this.killedByChecker = false;
+      this.ready = this.spawnServer();
+    });
+    listening.then(
+      () => (this.failedStarts = 0),
+      () => (this.failedStarts += 1),
+    );
+    return listening;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * A small run of the exactly-once checker (`npm run check:exactly-once`): the local server as a
+ * child process, SIGKILLed and restarted on its engine file, random faults at every step,
+ * concurrent clients retrying with the same keys. 10,000 requests are run by hand (README).
+ */
+import { printReport, runExactlyOnceCheck } from '../../scripts/exactly-once/check';
+
+it('finds no violation in a few hundred requests with kills and faults', async () => {
+  const report = await runExactlyOnceCheck({
+    requests: 250,
+    seed: 4,
+    concurrency: 16,
+    kills: 2,
+    faultRate: 0.01,
+  });
+  const lines: string[] = [];
+  printReport(report, (line) => lines.push(line));
+
+  expect(report.violations).toEqual([]);
+  expect(report.requests).toBeGreaterThanOrEqual(250);
+  expect(report.server.kills).toBe(2);
+  expect(report.server.faults).toBeGreaterThan(0);
+  expect(report.retries).toBeGreaterThan(0);
+  // The run's figures, for whoever reads the test output.
+  console.log(lines.join('\n'));
+}, 240_000);
