@@ -13,8 +13,8 @@ export function renderMarkdown(results: BenchResults, name: string): string {
       `Node.js ${results.machine.node}; ${results.options.durationSeconds} s per scenario after ` +
       `${results.options.warmupSeconds} s of warm-up, ${results.options.connections} connections.`,
     '',
-    '| Scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx | DynamoDB calls/request |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| Scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx | server CPU µs/request | DynamoDB calls/request |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const s of results.scenarios) {
     const calls =
@@ -29,7 +29,7 @@ export function renderMarkdown(results: BenchResults, name: string): string {
     lines.push(
       `| ${s.id}: ${s.title} | ${Math.round(s.requestsPerSecond)} | ${ms(s.latencyMs.p50)} | ` +
         `${ms(s.latencyMs.p90)} | ${ms(s.latencyMs.p99)} | ${ms(s.latencyMs.max)} | ${s.errors} | ` +
-        `${s.non2xx} | ${calls} |`,
+        `${s.non2xx} | ${num(s.serverCpuMicrosecondsPerRequest, 0)} | ${calls} |`,
     );
   }
   if (results.inProcessCachedReplays) {

@@ -23,6 +23,11 @@ export interface ServerStats {
   readonly inFlight: number;
   /** DynamoDB calls since the last reset, by operation. */
   readonly calls: Readonly<Record<string, number>>;
+  /**
+   * CPU time this process used since the last reset (user + system, µs): its work per request,
+   * whatever share of the shared cores it got.
+   */
+  readonly cpuMicroseconds: number;
 }
 
 async function main(): Promise<void> {
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
 
   let invocations = 0;
   let inFlight = 0;
+  let cpuSinceReset = process.cpuUsage();
   const counted =
     (handler: LambdaHandler): LambdaHandler =>
     async (event, context): Promise<APIGatewayProxyResult> => {
@@ -65,8 +71,13 @@ async function main(): Promise<void> {
     if (message.type === 'reset') {
       for (const operation of Object.keys(calls)) delete calls[operation];
       invocations = 0;
+      cpuSinceReset = process.cpuUsage();
     }
-    send({ type: 'stats', stats: { invocations, inFlight, calls: { ...calls } } });
+    const cpu = process.cpuUsage(cpuSinceReset);
+    send({
+      type: 'stats',
+      stats: { invocations, inFlight, calls: { ...calls }, cpuMicroseconds: cpu.user + cpu.system },
+    });
   });
   process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
