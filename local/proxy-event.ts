@@ -2,6 +2,7 @@
  * Builds what API Gateway (REST, Lambda proxy integration) and Lambda hand a function, so that
  * tests and the local server drive the deployed handler code through its real entry point.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { ApiRoute } from '../lib/api-routes';
@@ -34,28 +35,20 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
   const tenant = firstHeader(headers, 'x-tenant-id') ?? DEFAULT_LOCAL_TENANT;
   const requestId = randomUUID();
   // Text bodies arrive as strings; anything that is not valid UTF-8 arrives base64-encoded.
-  const text = body?.toString('utf8');
-  const isBase64Encoded = body !== undefined && Buffer.from(text ?? '', 'utf8').compare(body) !== 0;
-  const last = (values: Readonly<Record<string, readonly string[]>>) =>
-    Object.fromEntries(
-      Object.entries(values).map(([name, all]) => [name, all[all.length - 1] ?? '']),
-    );
+  const isBase64Encoded = body !== undefined && !isUtf8(body);
   const hasQuery = Object.keys(query).length > 0;
+  const multiValueHeaders = copied(headers);
   return {
     httpMethod: route.method,
     resource: route.path,
     path,
     pathParameters: Object.keys(pathParameters).length > 0 ? { ...pathParameters } : null,
-    headers: last(headers),
-    multiValueHeaders: Object.fromEntries(
-      Object.entries(headers).map(([name, all]) => [name, [...all]]),
-    ),
-    queryStringParameters: hasQuery ? last(query) : null,
-    multiValueQueryStringParameters: hasQuery
-      ? Object.fromEntries(Object.entries(query).map(([name, all]) => [name, [...all]]))
-      : null,
+    headers: lastValues(multiValueHeaders),
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? lastValues(query) : null,
+    multiValueQueryStringParameters: hasQuery ? copied(query) : null,
     stageVariables: null,
-    body: body === undefined ? null : isBase64Encoded ? body.toString('base64') : (text ?? null),
+    body: body === undefined ? null : body.toString(isBase64Encoded ? 'base64' : 'utf8'),
     isBase64Encoded,
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
@@ -88,6 +81,22 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
       },
     },
   };
+}
+
+// Plain loops: these run for every request the local server answers.
+function copied(values: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  const copy: Record<string, string[]> = {};
+  for (const name of Object.keys(values)) copy[name] = [...(values[name] ?? [])];
+  return copy;
+}
+
+function lastValues(values: Readonly<Record<string, readonly string[]>>): Record<string, string> {
+  const last: Record<string, string> = {};
+  for (const name of Object.keys(values)) {
+    const all = values[name] ?? [];
+    last[name] = all[all.length - 1] ?? '';
+  }
+  return last;
 }
 
 function firstHeader(headers: LocalRequest['headers'], name: string): string | undefined {
