@@ -16,6 +16,7 @@ import { idempotencyKeyOf, jsonBodyOf, tenantOf } from '../http/request';
 import { markReplayed, type HttpResponse } from '../http/response';
 import { idempotencyTableSchema } from '../store/table-schema';
 import { requestFingerprint } from './fingerprint';
+import { JmesPathFunctionsIntrospectedOnce } from './jmespath-functions';
 
 const tableName = requireEnv('IDEMPOTENCY_TABLE_NAME');
 
@@ -149,6 +150,7 @@ export function idempotentRoute<Input>(
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: replayWindowSeconds,
     hashFunction: 'sha256',
+    jmesPathOptions: new JmesPathFunctionsIntrospectedOnce(),
     useLocalCache: localCacheSize > 0,
     maxLocalCacheSize: Math.max(localCacheSize, 1),
     // Called only when a completed record answers the request instead of an execution.
