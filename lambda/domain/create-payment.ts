@@ -80,6 +80,8 @@ export async function createPayment(
         throw new OrderAlreadyPaid(order.id);
       case 'claimed_by_another_attempt':
         throw new PaymentInProgress(order.id);
+      case 'held_for_another_request':
+        throw new IdempotencyKeyReused();
     }
   }
 }

@@ -29,7 +29,12 @@ export type ClaimOutcome =
   | { readonly kind: 'abandoned'; readonly attempt: PaymentAttempt }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'paid' }
-  | { readonly kind: 'claimed_by_another_attempt' };
+  | { readonly kind: 'claimed_by_another_attempt' }
+  /**
+   * This key's payment id holds the order for a request with another fingerprint: an attempt
+   * that crashed, retried with a different body. Only the original request may finish it.
+   */
+  | { readonly kind: 'held_for_another_request' };
 
 /** Persistence of orders and payments; implemented in `lambda/store/`. */
 export interface OrdersStore {

@@ -152,13 +152,16 @@ export class DynamoDbOrdersStore implements OrdersStore {
           TableName: this.tableName,
           Key: orderKey(tenant, attempt.draft.orderId),
           UpdateExpression: 'SET #lease = :lease',
+          // The lease of this very request (same payment id, same fingerprint) is renewed; the
+          // same key with another body must not take over an attempt that may have charged.
           ConditionExpression:
-            'attribute_exists(pk) AND #status = :pending AND ' +
-            '(attribute_not_exists(#lease) OR #lease.paymentId = :payment)',
+            'attribute_exists(pk) AND #status = :pending AND (attribute_not_exists(#lease) OR ' +
+            '(#lease.paymentId = :payment AND #lease.fingerprint = :fingerprint))',
           ExpressionAttributeNames: { '#lease': 'lease', '#status': 'status' },
           ExpressionAttributeValues: {
             ':lease': lease,
             ':payment': attempt.paymentId,
+            ':fingerprint': attempt.fingerprint,
             ':pending': 'PENDING',
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -174,6 +177,7 @@ export class DynamoDbOrdersStore implements OrdersStore {
       if (!order) return { kind: 'not_found' };
       if (order.status === 'PAID') return { kind: 'paid' };
       const held = order.lease as Lease;
+      if (held.paymentId === attempt.paymentId) return { kind: 'held_for_another_request' };
       if (held.expiresAt >= now) return { kind: 'claimed_by_another_attempt' };
       return this.renewAbandonedLease(tenant, held, leaseExpiresAt);
     }

@@ -206,6 +206,45 @@ describe('POST /payments', () => {
     await expectPaidOnceBy(tenant, order.id, paymentId);
   });
 
+  it('the same key with another body after a crash is 422, before and after the lock expires; the original request then pays once', async () => {
+    const tenant = aTenant();
+    const key = aKey();
+    const order = await anOrder(tenant);
+    const paymentId = idOf('pay', tenant, key);
+    const original = aCreatePaymentRequest(order);
+    const anotherBody = aCreatePaymentRequest(order, {
+      paymentMethod: { type: 'card', token: 'tok_chargeDeclined' },
+    });
+    const { struck } = injectFault({
+      step: 'after-charge',
+      action: { kind: 'crash' },
+      idempotencyKey: key,
+    });
+
+    const lockExpires = Date.now() + REMAINING_MS;
+    abandoned(
+      invokePost('/payments', original, { tenant, idempotencyKey: key, remainingMs: REMAINING_MS }),
+    );
+    await struck;
+    const whileLocked = await invokePost('/payments', anotherBody, { tenant, idempotencyKey: key });
+    // The in-progress expiry is an instant, not an event: wait for the clock to pass it.
+    await new Promise((resolve) => setTimeout(resolve, lockExpires - Date.now() + 100));
+    const afterExpiry = await invokePost('/payments', anotherBody, {
+      tenant,
+      idempotencyKey: key,
+    });
+    const retry = await invokePost('/payments', original, { tenant, idempotencyKey: key });
+
+    expect(whileLocked.status).toBe(422);
+    // The crashed attempt's lease names this key's payment with another fingerprint: it is not
+    // taken over with the new body (whose charge the processor would answer with the first one's).
+    expect(afterExpiry.status).toBe(422);
+    expect(afterExpiry.body.code).toBe('idempotency_key_reused');
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ id: paymentId, status: 'SUCCEEDED' });
+    await expectPaidOnceBy(tenant, order.id, paymentId);
+  });
+
   it('a crash after recording a decline answers the retry with the same 402; the order stays payable', async () => {
     const tenant = aTenant();
     const key = aKey();
