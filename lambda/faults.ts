@@ -16,6 +16,7 @@
  */
 // Types only: a value import would stay in bundles that otherwise drop this module.
 import type { AsyncLocalStorage } from 'node:async_hooks';
+import { seededRandom } from './seeded-random';
 
 declare global {
   /** Defined by esbuild (`lib/bundling.ts`, `local/bundle.ts`) or by a test setup. */
@@ -105,7 +106,7 @@ export function clearFaults(): void {
 
 /** Turns random faults on (or off with `undefined`). */
 export function useRandomFaults(config: RandomFaults | undefined): void {
-  random = config && { config, next: mulberry32(config.seed) };
+  random = config && { config, next: seededRandom(config.seed) };
 }
 
 /** Runs `operation` as the request with `idempotencyKey`: the key targeted faults match. */
@@ -206,18 +207,6 @@ function killThisProcessGroup(): never {
   }
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: SIGKILL was sent');
-}
-
-/** A small seeded PRNG (Mulberry32): the same seed gives the same faults. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random faults from `FAULT_INJECTION_RANDOM` (JSON of {@link RandomFaults}), read once at load. */

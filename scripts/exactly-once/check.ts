@@ -14,13 +14,13 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { seededRandom } from '../../lambda/seeded-random';
 import { adminClient, startDynamoDbEngine } from '../../local/dynamodb-engine';
 import { ServerProcess, type ServerStats } from './server-process';
 import {
   clientTimeout,
   orderRequest,
   paymentRequests,
-  seededRandom,
   sendUntilAnswered,
   type Answer,
   type ClientStats,

@@ -6,18 +6,6 @@
 import { deriveResourceId } from '../../lambda/domain/ids';
 import { localPrincipal } from '../../local/proxy-event';
 
-/** A seeded PRNG (Mulberry32): the same seed, the same workload. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One logical request: a POST with its own Idempotency-Key, retried until answered. */
 export interface LogicalRequest {
   readonly tenant: string;

@@ -4,7 +4,7 @@
  * step, the retry with the same key answers with the one resource the key names, the card is
  * charged once, and an order is paid by that very payment.
  */
-import { clearFaults, injectFault, type FaultStep } from '../../../lambda/faults';
+import { clearFaults, FAULT_STEPS, injectFault, type FaultStep } from '../../../lambda/faults';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../../support/builders';
 import { get, type ApiResponse } from '../support/api';
 import { anOrder, expectReplayOf, paymentsOf } from '../support/fixtures';
@@ -15,21 +15,9 @@ afterEach(clearFaults);
 /** Short, so that a crashed request's key frees soon: what Powertools reads off the context. */
 const REMAINING_MS = 2_000;
 
-const orderSteps: FaultStep[] = [
-  'before-lock',
-  'after-lock',
-  'after-business-write',
-  'before-save-result',
-  'save-result',
-];
-const paymentSteps: FaultStep[] = [
-  'before-lock',
-  'after-lock',
-  'after-charge',
-  'after-business-write',
-  'before-save-result',
-  'save-result',
-];
+/** An order has no charge; a payment reaches every step. */
+const orderSteps = FAULT_STEPS.filter((step) => step !== 'after-charge');
+const paymentSteps = [...FAULT_STEPS];
 /** Steps after which the resource exists: the retry finds it and answers it as a replay. */
 const afterTheWrite = new Set<FaultStep>([
   'after-business-write',
