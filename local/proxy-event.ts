@@ -84,19 +84,15 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
 }
 
 // Plain loops: these run for every request the local server answers.
+// Object.fromEntries defines own properties: a header named `__proto__` stays a header.
 function copied(values: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
-  const copy: Record<string, string[]> = {};
-  for (const name of Object.keys(values)) copy[name] = [...(values[name] ?? [])];
-  return copy;
+  return Object.fromEntries(Object.entries(values).map(([name, all]) => [name, [...all]]));
 }
 
 function lastValues(values: Readonly<Record<string, readonly string[]>>): Record<string, string> {
-  const last: Record<string, string> = {};
-  for (const name of Object.keys(values)) {
-    const all = values[name] ?? [];
-    last[name] = all[all.length - 1] ?? '';
-  }
-  return last;
+  return Object.fromEntries(
+    Object.entries(values).map(([name, all]) => [name, all[all.length - 1] ?? '']),
+  );
 }
 
 function firstHeader(headers: LocalRequest['headers'], name: string): string | undefined {

@@ -192,23 +192,33 @@ const withHeader = (response: HttpResponse, name: string, value: string): HttpRe
   headers: { ...response.headers, [name]: value },
 });
 
-/** Header name (as the client spelled it first) → every value, in order. */
+/**
+ * Header name (as the client spelled it first) → every value, in order. Collected in a Map and
+ * only then made an object: `Object.fromEntries` defines own properties, so a header or query
+ * parameter named `__proto__` is a value like any other, not the object's prototype.
+ */
 function headersOf(request: IncomingMessage): Record<string, string[]> {
-  const headers: Record<string, string[]> = {};
+  const headers = new Map<string, string[]>();
   const spelling = new Map<string, string>();
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] ?? '';
     const key = spelling.get(name.toLowerCase()) ?? name;
     spelling.set(name.toLowerCase(), key);
-    (headers[key] ??= []).push(request.rawHeaders[i + 1] ?? '');
+    appendTo(headers, key, request.rawHeaders[i + 1] ?? '');
   }
-  return headers;
+  return Object.fromEntries(headers);
 }
 
 function queryOf(url: URL): Record<string, string[]> {
-  const query: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (query[name] ??= []).push(value);
-  return query;
+  const query = new Map<string, string[]>();
+  for (const [name, value] of url.searchParams) appendTo(query, name, value);
+  return Object.fromEntries(query);
+}
+
+function appendTo(values: Map<string, string[]>, name: string, value: string): void {
+  const existing = values.get(name);
+  if (existing) existing.push(value);
+  else values.set(name, [value]);
 }
 
 /**

@@ -158,6 +158,27 @@ describe('npm start', () => {
     expect(health.status).toBe(200);
   });
 
+  it('treats a header or query parameter named __proto__ as data, not as a prototype', async () => {
+    const tenant = aTenant();
+    const odd: [string, string][] = [
+      ['__proto__', 'x'],
+      ['X-Tenant-Id', tenant],
+    ];
+
+    const created = await fetch(`${server.url}/orders?__proto__=1`, {
+      method: 'POST',
+      headers: [...odd, ['Content-Type', 'application/json'], ['Idempotency-Key', aKey()]],
+      body: JSON.stringify(aCreateOrderRequest()),
+    });
+    const missing = await fetch(`${server.url}/orders/ord_${'0'.repeat(32)}?__proto__=1`, {
+      headers: odd,
+    });
+
+    expect(created.status).toBe(201);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'order_not_found' });
+  });
+
   it('refuses a body over 16 KiB with 413 before the handler runs', async () => {
     const response = await fetch(`${server.url}/orders`, {
       method: 'POST',
