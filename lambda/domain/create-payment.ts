@@ -57,6 +57,13 @@ export async function createPayment(
     if (existing.fingerprint !== command.fingerprint) throw new IdempotencyKeyReused();
     return { resource: existing.resource, existed: true };
   }
+  // The processor knows the payment id only as an idempotency key, and answers a repeated key
+  // with its first charge. Once an attempt with this id may have charged (it crashed, or failed
+  // after the charge, and its idempotency record is gone), a request with another body must not
+  // reuse the id: it would be handed that first charge, for another order or amount.
+  if (!(await store.reservePaymentId(tenant, id, command.fingerprint))) {
+    throw new IdempotencyKeyReused();
+  }
   if (!order) throw new OrderNotFound(draft.orderId);
   assertPayable(order, draft);
 

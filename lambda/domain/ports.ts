@@ -42,6 +42,11 @@ export interface OrdersStore {
   insertOrder(tenant: string, order: Order, fingerprint: string): Promise<InsertOutcome<Order>>;
   getOrder(tenant: string, orderId: string): Promise<Order | undefined>;
   getPayment(tenant: string, paymentId: string): Promise<Fingerprinted<Payment> | undefined>;
+  /**
+   * Binds a payment id to the request (fingerprint) that first used it, before anything is
+   * charged under it: true when the id is free or already bound to this fingerprint.
+   */
+  reservePaymentId(tenant: string, paymentId: string, fingerprint: string): Promise<boolean>;
   /** The order's payments, oldest first. */
   listPayments(tenant: string, orderId: string): Promise<Payment[]>;
   /**

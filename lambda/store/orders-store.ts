@@ -40,6 +40,11 @@ const paymentKey = (tenant: string, paymentId: string) => ({
   pk: `${tenantPrefix(tenant)}#PAYMENT#${paymentId}`,
   sk: 'PAYMENT',
 });
+/** Beside the payment it names: which request the payment id was first used for. */
+const reservationKey = (tenant: string, paymentId: string) => ({
+  ...paymentKey(tenant, paymentId),
+  sk: 'RESERVATION',
+});
 
 type Item = Record<string, unknown>;
 
@@ -120,6 +125,23 @@ export class DynamoDbOrdersStore implements OrdersStore {
     if (!isResourceId('pay', paymentId)) return undefined;
     const item = await this.get(paymentKey(tenant, paymentId));
     return item && withFingerprint(toPayment(item), item);
+  }
+
+  async reservePaymentId(tenant: string, paymentId: string, fingerprint: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...reservationKey(tenant, paymentId), fingerprint },
+          ConditionExpression: 'attribute_not_exists(pk) OR fingerprint = :fingerprint',
+          ExpressionAttributeValues: { ':fingerprint': fingerprint },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async listPayments(tenant: string, orderId: string): Promise<Payment[]> {

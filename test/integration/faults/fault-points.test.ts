@@ -194,6 +194,38 @@ describe('POST /payments', () => {
     await expectPaidOnceBy(tenant, order.id, paymentId);
   });
 
+  it('the same key for another order after a failure past the charge is 422: the charge is not handed to that order', async () => {
+    const tenant = aTenant();
+    const key = aKey();
+    const order = await anOrder(tenant);
+    const anotherOrder = await anOrder(tenant);
+    const paymentId = idOf('pay', tenant, key);
+    injectFault({ step: 'after-charge', action: { kind: 'fail' }, idempotencyKey: key });
+
+    const failed = await invokePost('/payments', aCreatePaymentRequest(order), {
+      tenant,
+      idempotencyKey: key,
+    });
+    // The 500 is not stored: the key is free again, but its payment id was charged for `order`.
+    const forAnotherOrder = await invokePost('/payments', aCreatePaymentRequest(anotherOrder), {
+      tenant,
+      idempotencyKey: key,
+    });
+    const retry = await invokePost('/payments', aCreatePaymentRequest(order), {
+      tenant,
+      idempotencyKey: key,
+    });
+
+    expectFailureAt('after-charge', failed);
+    expect(forAnotherOrder.status).toBe(422);
+    expect(forAnotherOrder.body.code).toBe('idempotency_key_reused');
+    expect((await get(`/orders/${anotherOrder.id}`, { tenant })).body.status).toBe('PENDING');
+    expect(await paymentsOf(tenant, anotherOrder.id)).toEqual([]);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ id: paymentId, orderId: order.id, status: 'SUCCEEDED' });
+    await expectPaidOnceBy(tenant, order.id, paymentId);
+  });
+
   it('the same key with another body after a crash is 422, before and after the lock expires; the original request then pays once', async () => {
     const tenant = aTenant();
     const key = aKey();
