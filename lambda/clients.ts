@@ -35,9 +35,10 @@ const keptAliveAgents = {
  *   jitter from 100 ms, 500 ms for throttling, and a retry quota that stops retry storms).
  * - An attempt fails after 500 ms without a connection or 1.5 s without a complete response:
  *   DynamoDB answers in milliseconds, so either means the endpoint is in trouble.
- * - Worst case for one call, every attempt stalling: 3 × 1.5 s + backoff ≈ 5.5 s, so a request
- *   meets an outage with 503 `service_unavailable` inside its function's timeout rather than a
- *   Lambda timeout, and nothing is retried for so long that the key's lock outlives it.
+ * - Worst case for one call, every attempt stalling: 3 × 1.5 s + backoff ≈ 5 s. A hard outage
+ *   fails fast and answers 503; a brownout stalling every call of a POST (several in a row) can
+ *   outlast the function's timeout instead, which is safe: the in-progress lock expires with the
+ *   invocation and the order's lease outlives the longest timeout.
  *
  * Retrying a write whose first attempt may have committed is safe here: every write is
  * conditional on the state it changes, and `TransactWriteItems` carries a `ClientRequestToken`
