@@ -161,7 +161,8 @@ function dynoxideBinary(): string {
   }
 }
 
-async function freeLoopbackPort(): Promise<number> {
+/** A loopback port that was free when probed (someone may still take it before it is bound). */
+export async function freeLoopbackPort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -9,13 +9,11 @@
  * (or CHECK_REQUESTS, CHECK_SEED, CHECK_CONCURRENCY, CHECK_KILLS).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { seededRandom } from '../../lambda/seeded-random';
-import { adminClient, startDynamoDbEngine } from '../../local/dynamodb-engine';
+import { adminClient, freeLoopbackPort, startDynamoDbEngine } from '../../local/dynamodb-engine';
 import { ServerProcess, type ServerStats } from './server-process';
 import {
   clientTimeout,
@@ -76,7 +74,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     idempotency: `exactly-once-${run}-idempotency`,
   };
   const server = new ServerProcess({
-    port: await freePort(),
+    port: await freeLoopbackPort(),
     dbPath: path.join(workDir, 'payments.db'),
     tables,
     faults: {
@@ -424,16 +422,6 @@ function chunk<T>(items: readonly T[], parts: number): T[][] {
   const slices: T[][] = Array.from({ length: parts }, () => []);
   items.forEach((item, index) => slices[index % parts]?.push(item));
   return slices;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no loopback port');
-  return address.port;
 }
 
 /** Prints the report; the process exits non-zero on any violation. */

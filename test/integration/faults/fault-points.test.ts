@@ -27,6 +27,14 @@ const afterTheWrite = new Set<FaultStep>([
 const replayMarkerAfter = (step: FaultStep) => (afterTheWrite.has(step) ? 'true' : undefined);
 
 /** A request that never answers; `settled` tells whether it did after all. */
+/** A new tenant's PENDING order, a fresh key, and the payment id that key derives. */
+async function aPayableOrderAndKey() {
+  const tenant = aTenant();
+  const key = aKey();
+  const order = await anOrder(tenant);
+  return { tenant, key, order, paymentId: idOf('pay', tenant, key) };
+}
+
 function abandoned(request: Promise<ApiResponse>) {
   const state = { settled: false };
   void request.finally(() => (state.settled = true));
@@ -109,10 +117,7 @@ describe('POST /payments', () => {
   it.each(paymentSteps)(
     'failing at %s stores nothing; the retry pays the order once, by this payment',
     async (step) => {
-      const tenant = aTenant();
-      const key = aKey();
-      const order = await anOrder(tenant);
-      const paymentId = idOf('pay', tenant, key);
+      const { tenant, key, order, paymentId } = await aPayableOrderAndKey();
       const request = { tenant, idempotencyKey: key };
       injectFault({ step, action: { kind: 'fail' }, idempotencyKey: key });
 
@@ -132,10 +137,7 @@ describe('POST /payments', () => {
   it.each(paymentSteps)(
     'crashing at %s locks the key until the in-progress expiry; then the retry pays the order once, by this payment',
     async (step) => {
-      const tenant = aTenant();
-      const key = aKey();
-      const order = await anOrder(tenant);
-      const paymentId = idOf('pay', tenant, key);
+      const { tenant, key, order, paymentId } = await aPayableOrderAndKey();
       const { struck } = injectFault({ step, action: { kind: 'crash' }, idempotencyKey: key });
 
       const crashed = abandoned(
@@ -161,10 +163,7 @@ describe('POST /payments', () => {
   );
 
   it('a crash after a charge keeps the order claimed: another key gets payment_in_progress, the retry pays it', async () => {
-    const tenant = aTenant();
-    const key = aKey();
-    const order = await anOrder(tenant);
-    const paymentId = idOf('pay', tenant, key);
+    const { tenant, key, order, paymentId } = await aPayableOrderAndKey();
     const { struck } = injectFault({
       step: 'after-charge',
       action: { kind: 'crash' },
@@ -227,10 +226,7 @@ describe('POST /payments', () => {
   });
 
   it('the same key with another body after a crash is 422, before and after the lock expires; the original request then pays once', async () => {
-    const tenant = aTenant();
-    const key = aKey();
-    const order = await anOrder(tenant);
-    const paymentId = idOf('pay', tenant, key);
+    const { tenant, key, order, paymentId } = await aPayableOrderAndKey();
     const original = aCreatePaymentRequest(order);
     const anotherBody = aCreatePaymentRequest(order, {
       paymentMethod: { type: 'card', token: 'tok_chargeDeclined' },
@@ -301,10 +297,7 @@ describe('POST /payments', () => {
 
 describe('a request that outlives its Lambda timeout', () => {
   it('and finishes after its retry took over records one payment, one charge, and the same answer', async () => {
-    const tenant = aTenant();
-    const key = aKey();
-    const order = await anOrder(tenant);
-    const paymentId = idOf('pay', tenant, key);
+    const { tenant, key, order, paymentId } = await aPayableOrderAndKey();
     // The local server cannot stop a handler at its timeout as Lambda does: it runs on.
     const { struck } = injectFault({
       step: 'after-charge',
