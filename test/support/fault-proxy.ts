@@ -122,7 +122,8 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   };
 }
 
-async function readAll(stream: IncomingMessage): Promise<Buffer> {
+/** The whole body of a request or response. */
+export async function readAll(stream: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

@@ -12,6 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readAll } from '../../support/fault-proxy';
 
 export type Outage =
   /** The connection is dropped before anything reaches the engine. */
@@ -115,12 +116,6 @@ export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<D
       await once(server, 'close');
     },
   };
-}
-
-async function readAll(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function describeCall(request: IncomingMessage, body: Buffer): DynamoDbCall {
