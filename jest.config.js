@@ -34,6 +34,8 @@ module.exports = {
       testPathIgnorePatterns: [
         '/node_modules/',
         '<rootDir>/test/integration/local-server.test.ts',
+        // Builds the proxy event of each deployed URL itself, and starts its own local server.
+        '<rootDir>/test/integration/location.test.ts',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
       ],

@@ -56,7 +56,10 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: route.method,
-      path: `/${STAGE}${path}`,
+      // The path as the client sent it (API Gateway: with the stage or a custom domain's base
+      // path). The local server serves the routes at its root, like a custom domain mapped
+      // without a base path.
+      path,
       stage: STAGE,
       requestId,
       requestTimeEpoch: Date.now(),

@@ -70,7 +70,9 @@ function created(
   return {
     description,
     headers: z.object({
-      Location: z.string().register(z.globalRegistry, { description: `\`${location}\`` }),
+      Location: z.string().register(z.globalRegistry, {
+        description: `The new resource, \`${location}\` under the stage or base path of the URL the request was sent to (\`/v1${location}\` on the execute-api URL of stage \`v1\`, \`/shop${location}\` through a custom domain mapped at base path \`shop\`, \`${location}\` locally): resolve it against the request URL.`,
+      }),
       'Idempotent-Replayed': replayedHeader,
     }),
     content: json(schema),

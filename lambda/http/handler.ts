@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { logger, metrics } from '../clients';
 import { MetricName } from '../metric-names';
 import { errorResponse, isServerError } from './errors';
+import { withLocationUnderBasePath } from './location';
 import { headerValues, parseIdempotencyKey, tenantOf } from './request';
 import { PROBLEM_CONTENT_TYPE, type HttpResponse } from './response';
 
@@ -33,7 +34,8 @@ export function idempotencyKeyHash(key: string): string {
 
 /**
  * Wraps a route: any error becomes its problem response, server errors are logged with their
- * cause, and metrics are flushed once per invocation.
+ * cause, and metrics are flushed once per invocation. A `Location` is sent under the stage or
+ * base path the request came through (`./location.ts`).
  *
  * Every log line of the invocation carries the API Gateway request id, the tenant and the
  * hash of the Idempotency-Key; request bodies (card tokens) and raw keys are never logged.
@@ -61,7 +63,7 @@ export function httpHandler(route: RouteHandler) {
       const problemMetric = metricOfProblem[problemCodeOf(response) ?? ''];
       if (problemMetric) metrics.addMetric(problemMetric, 'Count', 1);
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      return withCorsHeaders(event, response);
+      return withCorsHeaders(event, withLocationUnderBasePath(event, response));
     } finally {
       // A warm container serves the next request with the same logger: no key may leak into it.
       logger.resetKeys();
