@@ -414,7 +414,7 @@ async function attemptOnce(
  * operation again, or finds it finished. Stored business outcomes (402, 404, 409
  * `order_already_paid`, 422) and refusals (400, 401, 403, 413, 415) would only repeat.
  *
- * 409 `payment_in_progress` is retried too: API.md does not store it, and it is what a retry
+ * 409 `payment_in_progress` is retried too: docs/api.md does not store it, and it is what a retry
  * gets while the order is still claimed by an earlier attempt — possibly this call's own,
  * abandoned attempt. Once that attempt finishes, the retry gets its outcome (or 409
  * `order_already_paid` if another payment won), so retrying cannot charge twice.

@@ -1,6 +1,6 @@
 /**
  * Typed client of the payments API: `import { createPaymentsClient } from
- * 'idempotent-payments-api/client'`. See README, "Client SDK".
+ * 'idempotent-payments-api/client'`. See docs/client.md.
  */
 export {
   createPaymentsClient,

@@ -27,7 +27,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 /**
  * The on-call view of the API: an alarm per way it can fail (API 5xx rate, function errors
  * and throttles, DynamoDB throttles, a spike of reused idempotency keys) and a dashboard.
- * What to do when each alarm fires is in the README's Operations section.
+ * What to do when each alarm fires is in docs/operations.md.
  */
 export class PaymentsMonitoring extends Construct {
   public readonly alarms: readonly cloudwatch.Alarm[];

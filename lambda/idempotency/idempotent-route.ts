@@ -125,7 +125,7 @@ function withoutStackTrace<E extends Error>(create: () => E): E {
 export const replayWindowSeconds = positiveIntegerEnv('IDEMPOTENCY_TTL_SECONDS', 24 * 60 * 60);
 /**
  * Completed records kept in this container's memory, so that a replay it has seen costs no
- * DynamoDB call (Powertools' local LRU cache; `0` turns it off). Per container only: see README.
+ * DynamoDB call (Powertools' local LRU cache; `0` turns it off). Per container only: see docs/idempotency.md.
  */
 export const localCacheSize = nonNegativeIntegerEnv('IDEMPOTENCY_LOCAL_CACHE_SIZE', 1000);
 

@@ -1,7 +1,7 @@
 /**
  * A small run of the exactly-once checker (`npm run check:exactly-once`): the local server as a
  * child process, SIGKILLed and restarted on its engine file, random faults at every step,
- * concurrent clients retrying with the same keys. 10,000 requests are run by hand (README).
+ * concurrent clients retrying with the same keys. 10,000 requests are run by hand (docs/idempotency.md).
  */
 import { printReport, runExactlyOnceCheck } from '../../scripts/exactly-once/check';
 

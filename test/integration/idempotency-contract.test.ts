@@ -1,5 +1,5 @@
 /**
- * Every row of the idempotency table in API.md, driven through the real handlers on the
+ * Every row of the idempotency table in docs/api.md, driven through the real handlers on the
  * embedded engine.
  */
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';

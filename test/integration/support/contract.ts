@@ -12,7 +12,7 @@ import type { ApiResponse } from './api';
 
 const DOCUMENT_ID = 'urn:payments-api:openapi';
 
-// The headers API.md gives a meaning to: a client may only rely on them where they are documented.
+// The headers docs/api.md gives a meaning to: a client may only rely on them where they are documented.
 const CONTRACT_HEADERS = ['location', 'idempotent-replayed', 'retry-after'];
 
 // OpenAPI keywords (`example`, `info`, `paths`…) are not JSON Schema: allowed, not checked.
