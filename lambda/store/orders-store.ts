@@ -247,7 +247,7 @@ export class DynamoDbOrdersStore implements OrdersStore {
     // No ClientRequestToken of our own: the SDK fills one in on every `send` (the field's
     // idempotencyToken trait) and keeps it across its own retries, so a retry after a lost
     // reply is answered from the committed transaction instead of failing its conditions
-    // (test/integration/client-request-token.test.ts). A retry of ours, after a conflict
+    // (test/integration/faults/outages.test.ts). A retry of ours, after a conflict
     // cancelled the transaction, is a new transaction and rightly gets a new token. A fixed
     // token (the payment id) would be wrong: whoever finishes an abandoned attempt records it
     // with another timestamp, which DynamoDB refuses as IdempotentParameterMismatch.

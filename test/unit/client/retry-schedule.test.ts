@@ -1,7 +1,7 @@
 /**
  * The client's retry loop on jest's fake clock, with the transport replaced by a scripted
  * `fetch`: when each attempt starts, what it carries, and when the client gives up. The real
- * transport against the real server is covered by test/integration/client.test.ts.
+ * transport against the real server is covered by test/integration/client/client.test.ts.
  */
 import {
   ApiError,
