@@ -4,6 +4,8 @@
  * attempts it takes, the API processes the operation at most once and replays its outcome.
  */
 import { randomUUID } from 'node:crypto';
+import { IDEMPOTENCY_KEY_RULE, isIdempotencyKeyHeaderValue } from '../lambda/http/idempotency-key';
+import { isRetryableAnswer } from '../lambda/http/problems';
 import { authenticatorFor, type ClientAuth, type OutgoingRequest } from './auth';
 import { parseRetryAfterMs, retryDelayMs, type BackoffPolicy } from './backoff';
 import {
@@ -110,8 +112,9 @@ export interface CallOptions {
 
 export interface MutationOptions extends CallOptions {
   /**
-   * The operation's Idempotency-Key (1–255 visible ASCII characters). Pass your own — derived
-   * from your order or checkout id, say — to retry safely across process restarts too.
+   * The operation's Idempotency-Key (1–255 visible ASCII characters, bare or as an RFC 8941
+   * string: `"abc"` is the key `abc`). Pass your own — derived from your order or checkout id,
+   * say — to retry safely across process restarts too.
    * @default a UUIDv4, generated once for this call and reused by all its attempts
    */
   readonly idempotencyKey?: string;
@@ -139,8 +142,6 @@ const DEFAULTS = {
   attemptTimeoutMs: 20_000,
   backoff: { baseDelayMs: 100, maxDelayMs: 5_000 },
 } as const;
-
-const VISIBLE_ASCII_KEY = /^[\x21-\x7E]{1,255}$/;
 
 /**
  * Creates a client of the payments API.
@@ -410,28 +411,18 @@ async function attemptOnce(
 }
 
 /**
- * What is worth retrying with the same key: the outcome was not stored, so a retry runs the
- * operation again, or finds it finished. Stored business outcomes (402, 404, 409
- * `order_already_paid`, 422) and refusals (400, 401, 403, 413, 415) would only repeat.
+ * What is worth retrying with the same key, as the API's problem catalogue says: the outcome was
+ * not stored, so a retry runs the operation again, or finds it finished. Stored business
+ * outcomes (402, 404, 409 `order_already_paid`, 422) and refusals (400, 401, 403, 413, 415)
+ * would only repeat.
  *
- * 409 `payment_in_progress` is retried too: docs/api.md does not store it, and it is what a retry
- * gets while the order is still claimed by an earlier attempt — possibly this call's own,
- * abandoned attempt. Once that attempt finishes, the retry gets its outcome (or 409
- * `order_already_paid` if another payment won), so retrying cannot charge twice.
+ * 409 `payment_in_progress` is retried too: it is not stored, and it is what a retry gets while
+ * the order is still claimed by an earlier attempt — possibly this call's own, abandoned
+ * attempt. Once that attempt finishes, the retry gets its outcome (or 409 `order_already_paid`
+ * if another payment won), so retrying cannot charge twice.
  */
 function isTransient(problem: Problem): boolean {
-  switch (problem.status) {
-    case 409:
-      return problem.code === 'idempotency_key_in_use' || problem.code === 'payment_in_progress';
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return true;
-    default:
-      return false;
-  }
+  return isRetryableAnswer(problem.status, problem.code);
 }
 
 function apiErrorOf(problem: Problem, replayed: boolean, failure: CallFailure): ApiError {
@@ -548,8 +539,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 function idempotencyKeyFor(key: string | undefined): string {
   if (key === undefined) return randomUUID();
-  if (!VISIBLE_ASCII_KEY.test(key)) {
-    throw new RangeError('idempotencyKey must be 1–255 visible ASCII characters');
+  if (!isIdempotencyKeyHeaderValue(key)) {
+    throw new RangeError(`idempotencyKey must be ${IDEMPOTENCY_KEY_RULE}`);
   }
   return key;
 }

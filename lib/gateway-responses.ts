@@ -4,69 +4,37 @@
  * same way whether the function or the gateway produced it.
  */
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { problems, type ProblemType } from '../lambda/http/problems';
 
 export interface GatewayProblem {
   readonly type: apigateway.ResponseType;
-  /** Omitted for the DEFAULT_* types: they keep the status API Gateway chose. */
-  readonly status?: number;
-  readonly code: string;
-  readonly title: string;
-  readonly retryAfterSeconds?: number;
+  /** Its code, title and `Retry-After`, from the problem catalogue. */
+  readonly problem: ProblemType;
+  /** The DEFAULT_* catch-alls keep the status API Gateway chose, whatever the catalogue says. */
+  readonly keepsGatewayStatus?: true;
 }
 
 export const gatewayProblems: readonly GatewayProblem[] = [
+  // API Gateway also answers this for a path or method it does not know, before any auth.
   {
     type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    // API Gateway also answers this for a path or method it does not know, before any auth.
-    status: 403,
-    code: 'missing_authentication',
-    title: 'Missing authentication or unknown route',
+    problem: problems.missingAuthentication,
   },
+  { type: apigateway.ResponseType.INVALID_SIGNATURE, problem: problems.invalidSignature },
+  { type: apigateway.ResponseType.EXPIRED_TOKEN, problem: problems.expiredToken },
+  { type: apigateway.ResponseType.ACCESS_DENIED, problem: problems.forbidden },
+  { type: apigateway.ResponseType.THROTTLED, problem: problems.tooManyRequests },
+  { type: apigateway.ResponseType.REQUEST_TOO_LARGE, problem: problems.payloadTooLarge },
+  { type: apigateway.ResponseType.INTEGRATION_TIMEOUT, problem: problems.gatewayTimeout },
   {
-    type: apigateway.ResponseType.INVALID_SIGNATURE,
-    status: 403,
-    code: 'invalid_signature',
-    title: 'Invalid signature',
+    type: apigateway.ResponseType.DEFAULT_4XX,
+    problem: problems.badRequest,
+    keepsGatewayStatus: true,
   },
-  {
-    type: apigateway.ResponseType.EXPIRED_TOKEN,
-    status: 403,
-    code: 'expired_token',
-    title: 'Expired credentials',
-  },
-  {
-    type: apigateway.ResponseType.ACCESS_DENIED,
-    status: 403,
-    code: 'forbidden',
-    title: 'Forbidden',
-  },
-  {
-    type: apigateway.ResponseType.THROTTLED,
-    status: 429,
-    code: 'too_many_requests',
-    title: 'Too many requests',
-    retryAfterSeconds: 1,
-  },
-  {
-    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
-    status: 413,
-    code: 'payload_too_large',
-    title: 'Payload too large',
-  },
-  {
-    type: apigateway.ResponseType.INTEGRATION_TIMEOUT,
-    status: 504,
-    code: 'gateway_timeout',
-    title: 'Gateway timeout',
-    // The contract's promise for every 5xx: a retry with the same Idempotency-Key is safe.
-    retryAfterSeconds: 1,
-  },
-  { type: apigateway.ResponseType.DEFAULT_4XX, code: 'bad_request', title: 'Bad request' },
   {
     type: apigateway.ResponseType.DEFAULT_5XX,
-    code: 'service_unavailable',
-    title: 'Service unavailable',
-    retryAfterSeconds: 1,
+    problem: problems.serviceUnavailable,
+    keepsGatewayStatus: true,
   },
 ];
 
@@ -75,11 +43,11 @@ export const gatewayProblems: readonly GatewayProblem[] = [
  * message, already quoted as a JSON string; `$context.requestId` lets support find the request
  * in the access logs.
  */
-export function gatewayProblemTemplate(problem: GatewayProblem): string {
+export function gatewayProblemTemplate({ problem, keepsGatewayStatus }: GatewayProblem): string {
   const members = [
     `"type":"urn:payments-api:problem:${problem.code}"`,
     `"title":"${problem.title}"`,
-    ...(problem.status === undefined ? [] : [`"status":${problem.status}`]),
+    ...(keepsGatewayStatus ? [] : [`"status":${problem.status}`]),
     '"detail":$context.error.messageString',
     `"code":"${problem.code}"`,
     '"requestId":"$context.requestId"',
@@ -104,10 +72,11 @@ export function addGatewayProblems(
       : otherOrigins.length === 0
         ? { 'Access-Control-Allow-Origin': `'${onlyOrigin}'` }
         : { 'Access-Control-Allow-Origin': 'method.request.header.Origin', Vary: "'Origin'" };
-  for (const problem of gatewayProblems) {
-    api.addGatewayResponse(`Problem${problem.type.responseType}`, {
-      type: problem.type,
-      statusCode: problem.status === undefined ? undefined : String(problem.status),
+  for (const gatewayProblem of gatewayProblems) {
+    const { type, problem, keepsGatewayStatus } = gatewayProblem;
+    api.addGatewayResponse(`Problem${type.responseType}`, {
+      type,
+      statusCode: keepsGatewayStatus ? undefined : String(problem.status),
       responseHeaders: {
         'Content-Type': "'application/problem+json'",
         ...corsHeaders,
@@ -115,7 +84,7 @@ export function addGatewayProblems(
           'Retry-After': `'${problem.retryAfterSeconds}'`,
         }),
       },
-      templates: { 'application/json': gatewayProblemTemplate(problem) },
+      templates: { 'application/json': gatewayProblemTemplate(gatewayProblem) },
     });
   }
 }

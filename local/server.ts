@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ApiRoute } from '../lib/api-routes';
+import { problems } from '../lambda/http/problems';
 import { MAX_BODY_BYTES } from '../lambda/http/request';
 import { jsonResponse, problemResponse, type HttpResponse } from '../lambda/http/response';
 import { lambdaContext, toProxyEvent } from './proxy-event';
@@ -54,12 +55,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
       .catch((error: unknown) => {
         // A broken request stream, for instance: answer instead of taking the server down.
         console.error(error);
-        return problemResponse({
-          status: 500,
-          code: 'internal_error',
-          title: 'Internal error',
-          detail: 'The local server failed.',
-        });
+        return problemResponse({ ...problems.internalError, detail: 'The local server failed.' });
       })
       .then((result) => {
         writeResult(response, result);
@@ -86,12 +82,7 @@ async function respond(
   }
   const match = matchRoute(method, url.pathname);
   if (match.kind === 'not-found') {
-    return problemResponse({
-      status: 404,
-      code: 'not_found',
-      title: 'Not found',
-      detail: `No route for ${url.pathname}.`,
-    });
+    return problemResponse({ ...problems.notFound, detail: `No route for ${url.pathname}.` });
   }
   if (match.kind === 'method-not-allowed') return methodNotAllowed(match.allow);
 
@@ -99,9 +90,7 @@ async function respond(
   if (body === 'too-large') {
     return withHeader(
       problemResponse({
-        status: 413,
-        code: 'payload_too_large',
-        title: 'Payload too large',
+        ...problems.payloadTooLarge,
         detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
       }),
       'Connection',
@@ -124,21 +113,11 @@ async function respond(
     );
   } catch (error) {
     if (error instanceof FunctionTimedOut) {
-      return problemResponse({
-        status: 504,
-        code: 'gateway_timeout',
-        title: 'Gateway timeout',
-        detail: error.message,
-      });
+      return problemResponse({ ...problems.gatewayTimeout, detail: error.message });
     }
     // What API Gateway does when the function itself fails (the handlers catch their own errors).
     console.error(error);
-    return problemResponse({
-      status: 502,
-      code: 'bad_gateway',
-      title: 'Bad gateway',
-      detail: 'The function failed.',
-    });
+    return problemResponse({ ...problems.badGateway, detail: 'The function failed.' });
   }
 }
 
@@ -179,9 +158,7 @@ function withTimeout<T>(invocation: Promise<T>, route: ApiRoute): Promise<T> {
 
 function methodNotAllowed(allow: readonly string[]): HttpResponse {
   const response = problemResponse({
-    status: 405,
-    code: 'method_not_allowed',
-    title: 'Method not allowed',
+    ...problems.methodNotAllowed,
     detail: `Allowed: ${allow.join(', ')}.`,
   });
   return withHeader(response, 'Allow', allow.join(', '));

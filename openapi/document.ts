@@ -4,7 +4,6 @@
  * writes it to `openapi/openapi.json`; a test fails when that file is out of date.
  */
 import * as z from 'zod/mini';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { createDocument, type ZodOpenApiObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { createOrderSchema, createPaymentSchema } from '../lambda/http/schemas';
 import {
@@ -14,15 +13,18 @@ import {
   paymentSchema,
   problemSchema,
 } from '../lambda/http/response-schemas';
+import {
+  IDEMPOTENCY_KEY_HEADER_PATTERN,
+  IDEMPOTENCY_KEY_RULE,
+} from '../lambda/http/idempotency-key';
+import { problems, type ProblemType } from '../lambda/http/problems';
 import { JSON_CONTENT_TYPE, PROBLEM_CONTENT_TYPE } from '../lambda/http/response';
-import { gatewayProblems } from '../lib/gateway-responses';
 
 const idempotencyKey = z
   .string()
-  .check(z.regex(/^[\x21-\x7E]{1,255}$/))
+  .check(z.regex(IDEMPOTENCY_KEY_HEADER_PATTERN))
   .register(z.globalRegistry, {
-    description:
-      'One key per operation, reused on every retry of it: 1–255 visible ASCII characters, bare or as an RFC 8941 string ("abc" is the key abc). A key belongs to (tenant, method, route); its outcome is replayed for 24 hours.',
+    description: `One key per operation, reused on every retry of it: ${IDEMPOTENCY_KEY_RULE}. A key belongs to (tenant, method, route); its outcome is replayed for 24 hours.`,
   });
 const tenantHeader = z.optional(z.string()).register(z.globalRegistry, {
   description:
@@ -37,23 +39,45 @@ const retryAfterHeader = z.string().check(z.regex(/^\d+$/)).register(z.globalReg
   description: 'Seconds to wait before retrying with the same Idempotency-Key.',
 });
 
-/** A problem response whose `code` is one of `codes`. */
+/** What a client may do about a problem, as the catalogue says. */
+function whatToDo(problem: ProblemType, idempotent: boolean): string {
+  if (problem.stored && idempotent) return 'stored and replayed';
+  if (!problem.retryable) return idempotent ? 'not stored' : '';
+  const retry = problem.retryAfterSeconds === undefined ? 'retry' : 'retry after Retry-After';
+  return idempotent ? `not stored; ${retry} with the same key` : retry;
+}
+
+/**
+ * A problem response whose `code` is one of `types`. The headers it may carry, and what each
+ * code means for a retry, come from the problem catalogue.
+ */
 function problem(
   description: string,
-  codes: readonly [string, ...string[]],
-  options: { retryAfter?: 'always' | 'sometimes'; replayable?: boolean } = {},
+  types: readonly [ProblemType, ...ProblemType[]],
+  { idempotent }: { idempotent: boolean },
 ): ZodOpenApiResponseObject {
+  const withRetryAfter = types.filter((type) => type.retryAfterSeconds !== undefined).length;
+  const replayable = idempotent && types.some((type) => type.stored);
   const headers = {
-    ...(options.retryAfter === 'always' && { 'Retry-After': retryAfterHeader }),
-    ...(options.retryAfter === 'sometimes' && { 'Retry-After': z.optional(retryAfterHeader) }),
-    ...(options.replayable && { 'Idempotent-Replayed': replayedHeader }),
+    ...(withRetryAfter === types.length && { 'Retry-After': retryAfterHeader }),
+    ...(withRetryAfter > 0 &&
+      withRetryAfter < types.length && { 'Retry-After': z.optional(retryAfterHeader) }),
+    ...(replayable && { 'Idempotent-Replayed': replayedHeader }),
   };
+  const codes = types.map((type) => {
+    const advice = whatToDo(type, idempotent);
+    return `\`${type.code}\`${advice && ` (${advice})`}`;
+  });
+  const [first, ...rest] = types;
   return {
-    description: `${description} \`code\`: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
+    description: `${description} \`code\`: ${codes.join(', ')}.`,
     ...(Object.keys(headers).length > 0 && { headers: z.object(headers) }),
     content: {
       [PROBLEM_CONTENT_TYPE]: {
-        schema: z.intersection(problemSchema, z.looseObject({ code: z.enum(codes) })),
+        schema: z.intersection(
+          problemSchema,
+          z.looseObject({ code: z.enum([first.code, ...rest.map((type) => type.code)]) }),
+        ),
       },
     },
   };
@@ -79,68 +103,64 @@ function created(
   };
 }
 
-/** The codes of the problems API Gateway itself answers with `status`. */
-function gatewayCodes(status: number): [string, ...string[]] {
-  const [first, ...rest] = gatewayProblems.filter((p) => p.status === status).map((p) => p.code);
-  if (first === undefined) throw new Error(`API Gateway answers no ${status} problem`);
-  return [first, ...rest];
-}
-
-/** The code of API Gateway's catch-all answer to a 5xx it has no specific response for. */
-function gatewayDefault5xxCode(): string {
-  const problem = gatewayProblems.find((p) => p.type === apigateway.ResponseType.DEFAULT_5XX);
-  if (problem === undefined) throw new Error('API Gateway answers no default 5xx problem');
-  return problem.code;
-}
-
 /** Answers any route may give. */
-const commonProblems = {
-  '403': problem(
-    'Deployed API only, answered by API Gateway: missing, invalid or expired SigV4 signature, or access denied.',
-    gatewayCodes(403),
-  ),
-  '429': problem(
-    'Throttled by API Gateway (not stored): retry after Retry-After.',
-    gatewayCodes(429),
-    {
-      retryAfter: 'always',
-    },
-  ),
-  '500': problem(
-    'Unexpected failure (of the function, or of API Gateway itself); nothing was stored, a retry with the same key runs again.',
-    ['internal_error', gatewayDefault5xxCode()],
-    { retryAfter: 'sometimes' },
-  ),
-  '502': problem(
-    'Deployed API only, answered by API Gateway: the function crashed, timed out or gave an invalid answer. Nothing was stored unless the request completed; retry with the same key.',
-    [gatewayDefault5xxCode()],
-    { retryAfter: 'always' },
-  ),
-  '503': problem(
-    'A dependency (the idempotency store, DynamoDB) is unavailable; retry with the same key.',
-    ['service_unavailable'],
-    { retryAfter: 'always' },
-  ),
-  '504': problem(
-    'The function did not answer in time; it may still finish. Retry with the same key: the outcome, once stored, is replayed.',
-    gatewayCodes(504),
-    { retryAfter: 'sometimes' },
-  ),
-} satisfies Record<string, ZodOpenApiResponseObject>;
+const commonProblems = (idempotent: boolean) =>
+  ({
+    '403': problem(
+      'Deployed API only, answered by API Gateway: missing, invalid or expired SigV4 signature, or access denied.',
+      [
+        problems.missingAuthentication,
+        problems.invalidSignature,
+        problems.expiredToken,
+        problems.forbidden,
+      ],
+      { idempotent },
+    ),
+    '429': problem('Throttled by API Gateway.', [problems.tooManyRequests], { idempotent }),
+    '500': problem(
+      'Unexpected failure (of the function, or of API Gateway itself); nothing was stored, a retry with the same key runs again.',
+      [problems.internalError, problems.serviceUnavailable],
+      { idempotent },
+    ),
+    '502': problem(
+      'The function crashed, timed out or gave an invalid answer (API Gateway; `bad_gateway` from the local server). Nothing was stored unless the request completed.',
+      [problems.serviceUnavailable, problems.badGateway],
+      { idempotent },
+    ),
+    '503': problem(
+      'A dependency (the idempotency store, DynamoDB) is unavailable.',
+      [problems.serviceUnavailable],
+      { idempotent },
+    ),
+    '504': problem(
+      'The function did not answer in time; it may still finish. Once its outcome is stored, a retry with the same key gets it.',
+      [problems.gatewayTimeout],
+      { idempotent },
+    ),
+  }) satisfies Record<string, ZodOpenApiResponseObject>;
 
 /** Refusals of a POST before anything runs: never stored, the key stays free. */
 const refusedPostProblems = {
-  '400': problem('Missing or malformed Idempotency-Key, invalid JSON or schema (not stored).', [
-    'idempotency_key_missing',
-    'idempotency_key_invalid',
-    'invalid_json',
-    'invalid_request',
-  ]),
-  '413': problem('Body over 16 KiB (not stored).', ['payload_too_large']),
-  '415': problem('Body not sent as application/json (not stored).', ['unsupported_media_type']),
+  '400': problem(
+    'Missing or malformed Idempotency-Key, invalid JSON or schema.',
+    [
+      problems.idempotencyKeyMissing,
+      problems.idempotencyKeyInvalid,
+      problems.invalidJson,
+      problems.invalidRequest,
+    ],
+    { idempotent: true },
+  ),
+  '413': problem('Body over 16 KiB.', [problems.payloadTooLarge], { idempotent: true }),
+  '415': problem('Body not sent as application/json.', [problems.unsupportedMediaType], {
+    idempotent: true,
+  }),
 } satisfies Record<string, ZodOpenApiResponseObject>;
 
-const keyInUse = 'The same key is still being processed (not stored): retry after Retry-After.';
+const keyInUse = 'The same key is still being processed.';
+
+/** Why a card is declined: the 402 problems, whose `code` is the payment's `declineCode`. */
+const declineProblems = [problems.cardDeclined, problems.insufficientFunds];
 
 const postParameters = {
   header: z.object({ 'Idempotency-Key': idempotencyKey, 'X-Tenant-Id': tenantHeader }),
@@ -201,11 +221,11 @@ export const openApiDefinition: ZodOpenApiObject = {
             orderSchema,
           ),
           ...refusedPostProblems,
-          '409': problem(keyInUse, ['idempotency_key_in_use'], { retryAfter: 'always' }),
-          '422': problem('The key was used with another body (not stored).', [
-            'idempotency_key_reused',
-          ]),
-          ...commonProblems,
+          '409': problem(keyInUse, [problems.idempotencyKeyInUse], { idempotent: true }),
+          '422': problem('The key was used with another body.', [problems.idempotencyKeyReused], {
+            idempotent: true,
+          }),
+          ...commonProblems(true),
         },
       },
     },
@@ -216,8 +236,10 @@ export const openApiDefinition: ZodOpenApiObject = {
         requestParams: { ...getParameters, path: orderIdParameter },
         responses: {
           '200': { description: 'The order', content: json(orderSchema) },
-          '404': problem('Unknown order, or another tenant’s.', ['order_not_found']),
-          ...commonProblems,
+          '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
+            idempotent: false,
+          }),
+          ...commonProblems(false),
         },
       },
     },
@@ -235,29 +257,26 @@ export const openApiDefinition: ZodOpenApiObject = {
           ),
           ...refusedPostProblems,
           '402': {
-            description:
-              'The card was declined; the DECLINED payment is recorded and the order stays payable (stored and replayed). `code`: `card_declined`, `insufficient_funds`.',
+            description: `The card was declined; the DECLINED payment is recorded and the order stays payable (stored and replayed). \`code\`: ${declineProblems.map((type) => `\`${type.code}\``).join(', ')}.`,
             headers: z.object({ 'Idempotent-Replayed': replayedHeader }),
             content: {
               [PROBLEM_CONTENT_TYPE]: { schema: paymentDeclinedProblemSchema },
             },
           },
-          '404': problem(
-            'Unknown order, or another tenant’s (stored and replayed).',
-            ['order_not_found'],
-            { replayable: true },
-          ),
+          '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
+            idempotent: true,
+          }),
           '409': problem(
-            `${keyInUse} Or the order is already paid (stored and replayed), or another payment of it is being processed (not stored; retry after Retry-After).`,
-            ['idempotency_key_in_use', 'order_already_paid', 'payment_in_progress'],
-            { retryAfter: 'sometimes', replayable: true },
+            `${keyInUse} Or the order is already paid, or another payment of it is being processed.`,
+            [problems.idempotencyKeyInUse, problems.orderAlreadyPaid, problems.paymentInProgress],
+            { idempotent: true },
           ),
           '422': problem(
-            'The payment does not match the order’s amount or currency (stored and replayed), or the key was used with another body (not stored).',
-            ['amount_mismatch', 'idempotency_key_reused'],
-            { replayable: true },
+            'The payment does not match the order’s amount or currency, or the key was used with another body.',
+            [problems.amountMismatch, problems.idempotencyKeyReused],
+            { idempotent: true },
           ),
-          ...commonProblems,
+          ...commonProblems(true),
         },
       },
     },
@@ -268,8 +287,10 @@ export const openApiDefinition: ZodOpenApiObject = {
         requestParams: { ...getParameters, path: paymentIdParameter },
         responses: {
           '200': { description: 'The payment', content: json(paymentSchema) },
-          '404': problem('Unknown payment, or another tenant’s.', ['payment_not_found']),
-          ...commonProblems,
+          '404': problem('Unknown payment, or another tenant’s.', [problems.paymentNotFound], {
+            idempotent: false,
+          }),
+          ...commonProblems(false),
         },
       },
     },
@@ -280,8 +301,10 @@ export const openApiDefinition: ZodOpenApiObject = {
         requestParams: { ...getParameters, path: orderIdParameter },
         responses: {
           '200': { description: 'The payments', content: json(paymentListSchema) },
-          '404': problem('Unknown order, or another tenant’s.', ['order_not_found']),
-          ...commonProblems,
+          '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
+            idempotent: false,
+          }),
+          ...commonProblems(false),
         },
       },
     },

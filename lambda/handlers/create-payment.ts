@@ -1,6 +1,7 @@
 import { CREATE_PAYMENT_ROUTE, createPayment } from '../domain/create-payment';
 import { SandboxPaymentProcessor } from '../domain/payment-processor';
 import { InvalidRequest } from '../http/errors';
+import { problems } from '../http/problems';
 import { httpHandler } from '../http/handler';
 import { paymentCreatedResponse } from '../http/representations';
 import { validated } from '../http/request';
@@ -29,15 +30,9 @@ export const handler = httpHandler(
     parse: (body) => {
       const draft = validated(createPaymentSchema, body);
       if (!processor.acceptsPaymentMethod(draft.paymentMethod)) {
-        throw new InvalidRequest(
-          400,
-          'invalid_request',
-          'Invalid request',
-          'The payment method cannot be charged.',
-          {
-            errors: [{ path: 'paymentMethod.token', message: 'unknown card token' }],
-          },
-        );
+        throw new InvalidRequest(problems.invalidRequest, 'The payment method cannot be charged.', {
+          errors: [{ path: 'paymentMethod.token', message: 'unknown card token' }],
+        });
       }
       return draft;
     },

@@ -9,23 +9,25 @@ import {
   type PaymentInProgress,
   type PaymentNotFound,
 } from '../domain/errors';
+import { problems, type ProblemType } from './problems';
 import { problemResponse, type HttpResponse, type Problem } from './response';
 
 /** A request the API refuses before doing anything: never stored by the idempotency layer. */
 export class InvalidRequest extends Error {
   override readonly name = 'InvalidRequest';
+  readonly status: number;
+  readonly code: string;
+
   constructor(
-    readonly status: 400 | 401 | 413 | 415,
-    readonly code: string,
-    readonly title: string,
+    readonly problem: ProblemType,
     message: string,
     readonly extensions?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
+    this.status = problem.status;
+    this.code = problem.code;
   }
 }
-
-type ProblemOf = (error: Error) => Problem;
 
 // Keyed by the `name` each error sets on itself, not by `Class.name`: minified bundles rename
 // classes. Typing the keys keeps them in step with the error classes.
@@ -42,88 +44,36 @@ type PowertoolsErrorName =
   | 'IdempotencyPersistenceLayerError'
   | 'IdempotencyInconsistentStateError';
 
-const RETRY_SOON = 1;
+const storeUnavailable = {
+  type: problems.serviceUnavailable,
+  detail: 'A dependency is unavailable; retrying with the same Idempotency-Key is safe.',
+};
 
 /**
- * Business outcomes reached after execution began. The idempotency layer stores them and
- * replays them like a success; everything else is answered without being stored.
+ * Each error the API answers by name, with its problem and, when the error's own message is not
+ * what the client should read, the detail to send instead.
  */
-const businessOutcomes: ReadonlyMap<string, ProblemOf> = new Map<DomainErrorName, ProblemOf>([
-  [
-    'OrderNotFound',
-    (e) => ({ status: 404, code: 'order_not_found', title: 'Order not found', detail: e.message }),
-  ],
-  [
-    'OrderAlreadyPaid',
-    (e) => ({
-      status: 409,
-      code: 'order_already_paid',
-      title: 'Order already paid',
-      detail: e.message,
-    }),
-  ],
-  [
-    'AmountMismatch',
-    (e) => ({
-      status: 422,
-      code: 'amount_mismatch',
-      title: 'Payment does not match the order',
-      detail: e.message,
-    }),
-  ],
-]);
-
-const transientOrRefused: ReadonlyMap<string, ProblemOf> = new Map<
+const problemOfError: ReadonlyMap<string, { type: ProblemType; detail?: string }> = new Map<
   DomainErrorName | PowertoolsErrorName,
-  ProblemOf
+  { type: ProblemType; detail?: string }
 >([
-  [
-    'PaymentNotFound',
-    (e) => ({
-      status: 404,
-      code: 'payment_not_found',
-      title: 'Payment not found',
-      detail: e.message,
-    }),
-  ],
-  [
-    'PaymentInProgress',
-    (e) => ({
-      status: 409,
-      code: 'payment_in_progress',
-      title: 'Payment in progress',
-      detail: e.message,
-      retryAfterSeconds: RETRY_SOON,
-    }),
-  ],
-  [
-    'IdempotencyKeyReused',
-    (e) => ({
-      status: 422,
-      code: 'idempotency_key_reused',
-      title: 'Idempotency-Key reused',
-      detail: e.message,
-    }),
-  ],
+  ['OrderNotFound', { type: problems.orderNotFound }],
+  ['OrderAlreadyPaid', { type: problems.orderAlreadyPaid }],
+  ['AmountMismatch', { type: problems.amountMismatch }],
+  ['PaymentNotFound', { type: problems.paymentNotFound }],
+  ['PaymentInProgress', { type: problems.paymentInProgress }],
+  ['IdempotencyKeyReused', { type: problems.idempotencyKeyReused }],
   // Powertools idempotency errors, by name (their classes are not needed here).
   [
     'IdempotencyAlreadyInProgressError',
-    () => ({
-      status: 409,
-      code: 'idempotency_key_in_use',
-      title: 'Request in progress',
+    {
+      type: problems.idempotencyKeyInUse,
       detail: 'A request with this Idempotency-Key is still being processed; retry shortly.',
-      retryAfterSeconds: RETRY_SOON,
-    }),
+    },
   ],
   [
     'IdempotencyValidationError',
-    () => ({
-      status: 422,
-      code: 'idempotency_key_reused',
-      title: 'Idempotency-Key reused',
-      detail: new IdempotencyKeyReused().message,
-    }),
+    { type: problems.idempotencyKeyReused, detail: new IdempotencyKeyReused().message },
   ],
   ['IdempotencyPersistenceLayerError', storeUnavailable],
   ['IdempotencyInconsistentStateError', storeUnavailable],
@@ -167,39 +117,34 @@ function isDependencyUnavailable(error: Error): boolean {
   return $metadata !== undefined && $fault === undefined;
 }
 
-function storeUnavailable(): Problem {
-  return {
-    status: 503,
-    code: 'service_unavailable',
-    title: 'Service unavailable',
-    detail: 'A dependency is unavailable; retrying with the same Idempotency-Key is safe.',
-    retryAfterSeconds: 2,
-  };
-}
-
 const internalError: Problem = {
-  status: 500,
-  code: 'internal_error',
-  title: 'Internal error',
+  ...problems.internalError,
   detail: 'The request failed unexpectedly; retrying with the same Idempotency-Key is safe.',
 };
 
-/** The stored response for a business outcome, or `undefined` when the error is not one. */
+function problemOf(error: Error, { type, detail }: { type: ProblemType; detail?: string }) {
+  return { ...type, detail: detail ?? error.message };
+}
+
+/**
+ * The stored response for a business outcome (a problem the catalogue marks stored), or
+ * `undefined` when the error is not one.
+ */
 export function businessOutcomeResponse(error: unknown): HttpResponse | undefined {
-  const problemOf = error instanceof Error ? businessOutcomes.get(error.name) : undefined;
-  return problemOf && problemResponse(problemOf(error as Error));
+  const known = error instanceof Error ? problemOfError.get(error.name) : undefined;
+  return known?.type.stored ? problemResponse(problemOf(error as Error, known)) : undefined;
 }
 
 /** The problem response for any error; unknown ones become 500 `internal_error`. */
 export function errorResponse(error: unknown): HttpResponse {
   if (error instanceof InvalidRequest) {
-    const { status, code, title, message, extensions } = error;
-    return problemResponse({ status, code, title, detail: message, extensions });
+    const { problem, message, extensions } = error;
+    return problemResponse({ ...problem, detail: message, extensions });
   }
   if (!(error instanceof Error)) return problemResponse(internalError);
-  const problemOf = businessOutcomes.get(error.name) ?? transientOrRefused.get(error.name);
-  if (problemOf) return problemResponse(problemOf(error));
-  if (isDependencyUnavailable(error)) return problemResponse(storeUnavailable());
+  const known = problemOfError.get(error.name);
+  if (known) return problemResponse(problemOf(error, known));
+  if (isDependencyUnavailable(error)) return problemResponse(problemOf(error, storeUnavailable));
   return problemResponse(internalError);
 }
 

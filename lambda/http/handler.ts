@@ -4,16 +4,18 @@ import { logger, metrics } from '../clients';
 import { MetricName } from '../metric-names';
 import { errorResponse, isServerError } from './errors';
 import { withLocationUnderBasePath } from './location';
-import { headerValues, parseIdempotencyKey, tenantOf } from './request';
+import { parseIdempotencyKey } from './idempotency-key';
+import { problems } from './problems';
+import { headerValues, tenantOf } from './request';
 import { PROBLEM_CONTENT_TYPE, type HttpResponse } from './response';
 
 export type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
 /** Problem codes that are worth a metric of their own: the dashboard and an alarm read them. */
 const metricOfProblem: Readonly<Record<string, MetricName>> = {
-  idempotency_key_in_use: MetricName.IdempotencyKeyInUse,
-  idempotency_key_reused: MetricName.IdempotencyKeyReused,
-  service_unavailable: MetricName.StoreUnavailable,
+  [problems.idempotencyKeyInUse.code]: MetricName.IdempotencyKeyInUse,
+  [problems.idempotencyKeyReused.code]: MetricName.IdempotencyKeyReused,
+  [problems.serviceUnavailable.code]: MetricName.StoreUnavailable,
 };
 
 /** Browser origins the API answers with CORS headers; empty unless the stack configures some. */

@@ -6,15 +6,12 @@ import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { InvalidRequest } from './errors';
+import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
+import { problems } from './problems';
 import { duplicateMemberName } from './strict-json';
 
 /** The contract's limit on request bodies. */
 export const MAX_BODY_BYTES = 16 * 1024;
-
-const MAX_KEY_LENGTH = 255;
-const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
-// Inside an RFC 8941 sf-string: visible ASCII without '"' and '\', or one of them escaped.
-const SF_STRING_CONTENT = /^(?:[\x21\x23-\x5B\x5D-\x7E]|\\["\\])*$/;
 
 /** All values of a header, whatever the case of its name. */
 export function headerValues(event: APIGatewayProxyEvent, name: string): string[] {
@@ -35,9 +32,7 @@ export function tenantOf(event: APIGatewayProxyEvent): string {
   const principal = event.requestContext?.identity?.userArn;
   if (!principal) {
     throw new InvalidRequest(
-      401,
-      'unauthenticated',
-      'Unauthenticated',
+      problems.unauthenticated,
       'The request carries no authenticated identity.',
     );
   }
@@ -45,28 +40,12 @@ export function tenantOf(event: APIGatewayProxyEvent): string {
   return assumedRole?.[1] ?? principal;
 }
 
-/**
- * Parses an Idempotency-Key value: 1–255 visible ASCII characters, bare or as an RFC 8941
- * string (`"abc"` names the same key as `abc`). Returns `undefined` when malformed.
- */
-export function parseIdempotencyKey(raw: string): string | undefined {
-  let key = raw.trim();
-  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
-    const quoted = key.slice(1, -1);
-    if (!SF_STRING_CONTENT.test(quoted)) return undefined;
-    key = quoted.replace(/\\(["\\])/g, '$1');
-  }
-  return key.length <= MAX_KEY_LENGTH && VISIBLE_ASCII.test(key) ? key : undefined;
-}
-
 /** The request's Idempotency-Key; exactly one well-formed value is required. */
 export function idempotencyKeyOf(event: APIGatewayProxyEvent): string {
   const values = headerValues(event, 'Idempotency-Key');
   if (values.length === 0) {
     throw new InvalidRequest(
-      400,
-      'idempotency_key_missing',
-      'Idempotency-Key required',
+      problems.idempotencyKeyMissing,
       'Every POST needs an Idempotency-Key header.',
     );
   }
@@ -74,10 +53,8 @@ export function idempotencyKeyOf(event: APIGatewayProxyEvent): string {
     values.length === 1 && values[0] !== undefined ? parseIdempotencyKey(values[0]) : undefined;
   if (key === undefined) {
     throw new InvalidRequest(
-      400,
-      'idempotency_key_invalid',
-      'Idempotency-Key invalid',
-      'Idempotency-Key must be one header of 1–255 visible ASCII characters, bare or quoted.',
+      problems.idempotencyKeyInvalid,
+      `Idempotency-Key must be one header of ${IDEMPOTENCY_KEY_RULE}.`,
     );
   }
   return key;
@@ -88,9 +65,7 @@ export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (body.byteLength > MAX_BODY_BYTES) {
     throw new InvalidRequest(
-      413,
-      'payload_too_large',
-      'Payload too large',
+      problems.payloadTooLarge,
       `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
     );
   }
@@ -103,9 +78,7 @@ export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
     (charset && charset !== 'charset=utf-8')
   ) {
     throw new InvalidRequest(
-      415,
-      'unsupported_media_type',
-      'Unsupported media type',
+      problems.unsupportedMediaType,
       'Send the body as application/json (UTF-8).',
     );
   }
@@ -116,19 +89,12 @@ export function jsonBodyOf(event: APIGatewayProxyEvent): unknown {
     if (text === undefined) throw new Error('not UTF-8');
     json = JSON.parse(text);
   } catch {
-    throw new InvalidRequest(
-      400,
-      'invalid_json',
-      'Invalid JSON',
-      'The request body is not valid JSON.',
-    );
+    throw new InvalidRequest(problems.invalidJson, 'The request body is not valid JSON.');
   }
   const duplicate = duplicateMemberName(text);
   if (duplicate !== undefined) {
     throw new InvalidRequest(
-      400,
-      'invalid_json',
-      'Invalid JSON',
+      problems.invalidJson,
       `The request body names the member ${JSON.stringify(duplicate)} twice in one object.`,
     );
   }
@@ -143,11 +109,7 @@ export function validated<S extends z.ZodMiniType>(schema: S, json: unknown): z.
     path: issue.path.join('.'),
     message: issue.message,
   }));
-  throw new InvalidRequest(
-    400,
-    'invalid_request',
-    'Invalid request',
-    'The request body does not match the schema.',
-    { errors },
-  );
+  throw new InvalidRequest(problems.invalidRequest, 'The request body does not match the schema.', {
+    errors,
+  });
 }

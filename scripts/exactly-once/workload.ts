@@ -4,6 +4,7 @@
  * request with the same key until it gets an answer the API stores.
  */
 import { deriveResourceId } from '../../lambda/domain/ids';
+import { isRetryableAnswer } from '../../lambda/http/problems';
 import { localPrincipal } from '../../local/proxy-event';
 
 /** One logical request: a POST with its own Idempotency-Key, retried until answered. */
@@ -16,7 +17,7 @@ export interface LogicalRequest {
   readonly resourceId: string;
 }
 
-/** An answer the API stores: anything but 409 in use / in progress and 5xx. */
+/** An answer a client stops at: anything the problem catalogue does not call retryable. */
 export interface Answer {
   readonly status: number;
   readonly body: string;
@@ -99,8 +100,8 @@ export type Send = (request: LogicalRequest) => Promise<Response>;
 
 /**
  * Sends `request` until the API answers with something it stores, retrying with the same key on
- * timeouts, connection errors, 409 `idempotency_key_in_use` / `payment_in_progress` and 5xx,
- * as a well-behaved client does.
+ * timeouts, connection errors and the answers the problem catalogue calls retryable (409
+ * `idempotency_key_in_use` / `payment_in_progress`, 5xx), as a well-behaved client does.
  *
  * @returns the answer, or `undefined` when the request never got one
  */
@@ -119,7 +120,7 @@ export async function sendUntilAnswered(
     try {
       const response = await send(request);
       const body = await response.text();
-      if (!isRetryable(response.status, body)) {
+      if (!isRetryableAnswer(response.status, codeOf(body))) {
         return {
           status: response.status,
           body,
@@ -139,13 +140,6 @@ export async function sendUntilAnswered(
     await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfterMs, backoff)));
   }
   return undefined;
-}
-
-function isRetryable(status: number, body: string): boolean {
-  if (status >= 500) return true;
-  if (status !== 409) return false;
-  const code = codeOf(body);
-  return code === 'idempotency_key_in_use' || code === 'payment_in_progress';
 }
 
 function codeOf(body: string): string {

@@ -157,14 +157,19 @@ describe('gateway responses', () => {
 
   it.each(gatewayProblems.map((p) => [p.type.responseType, p] as const))(
     'answers %s with problem+json carrying a snake_case code',
-    (responseType, problem) => {
+    (responseType, { problem, keepsGatewayStatus }) => {
       const response = gatewayResponses.find((r) => r.ResponseType === responseType);
-      expect(response?.StatusCode).toBe(
-        problem.status === undefined ? undefined : String(problem.status),
-      );
+      expect(response?.StatusCode).toBe(keepsGatewayStatus ? undefined : String(problem.status));
       expect(response?.ResponseParameters).toMatchObject({
         'gatewayresponse.header.Content-Type': "'application/problem+json'",
       });
+      expect(
+        (response?.ResponseParameters as Record<string, string>)[
+          'gatewayresponse.header.Retry-After'
+        ],
+      ).toBe(
+        problem.retryAfterSeconds === undefined ? undefined : `'${problem.retryAfterSeconds}'`,
+      );
       const template = (response?.ResponseTemplates as Record<string, string>)['application/json'];
       // What API Gateway substitutes: the message arrives already JSON-quoted.
       const rendered = JSON.parse(
@@ -180,7 +185,7 @@ describe('gateway responses', () => {
         requestId: 'req-1',
       });
       expect(problem.code).toMatch(/^[a-z]+(_[a-z]+)*$/);
-      if (problem.status !== undefined) expect(rendered.status).toBe(problem.status);
+      expect(rendered.status).toBe(keepsGatewayStatus ? undefined : problem.status);
     },
   );
 

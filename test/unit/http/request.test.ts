@@ -1,11 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { InvalidRequest } from '../../../lambda/http/errors';
-import {
-  idempotencyKeyOf,
-  jsonBodyOf,
-  parseIdempotencyKey,
-  tenantOf,
-} from '../../../lambda/http/request';
+import { idempotencyKeyOf, jsonBodyOf, tenantOf } from '../../../lambda/http/request';
 
 const anEvent = (overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent =>
   ({
@@ -25,32 +20,6 @@ const codeOf = (fn: () => unknown) => {
   }
   return undefined;
 };
-
-describe('parseIdempotencyKey', () => {
-  it.each([
-    ['a bare key', 'abc-123', 'abc-123'],
-    ['the quoted form', '"abc-123"', 'abc-123'],
-    ['escapes inside quotes', '"a\\"b\\\\c"', 'a"b\\c'],
-    ['a lone leading quote as a bare key', '"abc', '"abc'],
-    ['255 characters', 'k'.repeat(255), 'k'.repeat(255)],
-    ['surrounding whitespace', '  abc ', 'abc'],
-  ])('accepts %s', (_case, raw, key) => {
-    expect(parseIdempotencyKey(raw)).toBe(key);
-  });
-
-  it.each([
-    ['empty', ''],
-    ['256 characters', 'k'.repeat(256)],
-    ['an inner space', 'a b'],
-    ['a control character', 'a\u0001b'],
-    ['non-ASCII', 'schlüssel'],
-    ['an empty quoted string', '""'],
-    ['an unescaped quote inside quotes', '"a"b"'],
-    ['a space inside quotes', '"a b"'],
-  ])('rejects %s', (_case, raw) => {
-    expect(parseIdempotencyKey(raw)).toBeUndefined();
-  });
-});
 
 describe('idempotencyKeyOf', () => {
   it('reads the header whatever the case of its name', () => {
