@@ -25,26 +25,10 @@ import type {
   PaymentAttempt,
 } from '../domain/ports';
 import type { Payment } from '../domain/payment';
+import { orderKey, paymentKey, paymentsByOrderKey, reservationKey } from './keys';
 import { ordersTableSchema } from './table-schema';
 
 const { paymentsByOrderIndex } = ordersTableSchema;
-
-// Tenants are opaque strings (an IAM principal, or any local header value): encoding them
-// keeps a '#' in one from forging another tenant's key.
-const tenantPrefix = (tenant: string) => `TENANT#${encodeURIComponent(tenant)}`;
-const orderKey = (tenant: string, orderId: string) => ({
-  pk: `${tenantPrefix(tenant)}#ORDER#${orderId}`,
-  sk: 'ORDER',
-});
-const paymentKey = (tenant: string, paymentId: string) => ({
-  pk: `${tenantPrefix(tenant)}#PAYMENT#${paymentId}`,
-  sk: 'PAYMENT',
-});
-/** Beside the payment it names: which request the payment id was first used for. */
-const reservationKey = (tenant: string, paymentId: string) => ({
-  ...paymentKey(tenant, paymentId),
-  sk: 'RESERVATION',
-});
 
 type Item = Record<string, unknown>;
 
@@ -258,8 +242,7 @@ export class DynamoDbOrdersStore implements OrdersStore {
             TableName: this.tableName,
             Item: {
               ...paymentKey(tenant, payment.id),
-              [paymentsByOrderIndex.partitionKey]: order.pk,
-              [paymentsByOrderIndex.sortKey]: `${payment.createdAt}#${payment.id}`,
+              ...paymentsByOrderKey(tenant, payment),
               ...payment,
               fingerprint,
             },

@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { seededRandom } from '../../lambda/seeded-random';
+import { itemKindOf, orderKey, paymentKey } from '../../lambda/store/keys';
 import { adminClient, freeLoopbackPort, startDynamoDbEngine } from '../../local/dynamodb-engine';
+import { localPrincipal } from '../../local/proxy-event';
 import { ServerProcess, type ServerStats } from './server-process';
 import {
   clientTimeout,
@@ -272,6 +274,7 @@ async function verifyDatabase(
   const engine = await startDynamoDbEngine({ dbPath });
   const client = DynamoDBDocumentClient.from(adminClient(engine.endpoint));
   try {
+    // Orders and payments by partition key: where the store's key layout puts them.
     const orderItems = new Map<string, Item>();
     const paymentItems = new Map<string, Item>();
     for await (const page of paginateScan(
@@ -279,23 +282,31 @@ async function verifyDatabase(
       { TableName: tables.orders, ConsistentRead: true },
     )) {
       for (const item of page.Items ?? []) {
-        if (item.sk === 'ORDER') orderItems.set(String(item.id), item);
-        else if (item.sk === 'PAYMENT') paymentItems.set(String(item.id), item);
-        else if (item.sk === 'RESERVATION')
-          continue; // a payment id's first request
-        else violations.push(`unexpected item ${String(item.pk)} ${String(item.sk)}`);
+        const kind = itemKindOf(item);
+        if (kind === 'order') orderItems.set(String(item.pk), item);
+        else if (kind === 'payment') paymentItems.set(String(item.pk), item);
+        else if (kind === undefined)
+          violations.push(`unexpected item ${String(item.pk)} ${String(item.sk)}`);
+        // A reservation: which request a payment id was first used for.
       }
     }
-    const keyOf = new Map(exchanges.map(({ request }) => [request.resourceId, request]));
+    const requestAt = new Map(exchanges.map(({ request }) => [itemKeyOf(request).pk, request]));
+    /** The order a payment (or a payment request's body) names, as its tenant's store holds it. */
+    const orderOf = (tenant: string, payment: unknown) =>
+      orderItems.get(orderKey(localPrincipal(tenant), String((payment as Item).orderId)).pk);
 
-    // No key made a resource another way than its derived id, so none made two.
-    for (const id of [...orderItems.keys(), ...paymentItems.keys()]) {
-      if (!keyOf.has(id)) violations.push(`${id}: a resource no key derives`);
+    // No key made a resource another way than its derived id, under its own tenant, so none
+    // made two.
+    for (const [pk, item] of [...orderItems, ...paymentItems]) {
+      if (!requestAt.has(pk)) violations.push(`${String(item.id)}: a resource no key derives`);
     }
     // At most one SUCCEEDED payment per order, and the order PAID by exactly that one.
     const succeededByOrder = new Map<string, string[]>();
-    for (const payment of paymentItems.values()) {
-      if (payment.status !== 'SUCCEEDED') continue;
+    for (const [pk, payment] of paymentItems) {
+      const request = requestAt.get(pk);
+      if (payment.status !== 'SUCCEEDED' || !request) continue;
+      if (!orderOf(request.tenant, payment))
+        violations.push(`${String(payment.id)}: paid an order its tenant does not have`);
       const orderId = String(payment.orderId);
       succeededByOrder.set(orderId, [...(succeededByOrder.get(orderId) ?? []), String(payment.id)]);
     }
@@ -326,9 +337,11 @@ async function verifyDatabase(
       if (!answer) continue;
       const body = JSON.parse(answer.body) as Item;
       const stored = (request.path === '/orders' ? orderItems : paymentItems).get(
-        request.resourceId,
+        itemKeyOf(request).pk,
       );
-      const problem = verifyAnswer(request, answer, body, stored, orderItems);
+      const order =
+        request.path === '/payments' ? orderOf(request.tenant, request.body) : undefined;
+      const problem = verifyAnswer(request, answer, body, stored, order);
       if (problem) violations.push(`${describe(request)}: ${problem}`);
     }
     // Nothing stuck in progress: every key answered its final replay from a completed record.
@@ -362,12 +375,16 @@ const PAYMENT_FIELDS = [
   'declineCode',
 ] as const;
 
+/**
+ * What is wrong with the answer a logical request got, given the item its key made (`stored`)
+ * and, for a payment, the order the request names.
+ */
 function verifyAnswer(
   request: LogicalRequest,
   answer: Answer,
   body: Item,
   stored: Item | undefined,
-  orders: ReadonlyMap<string, Item>,
+  order: Item | undefined,
 ): string | undefined {
   const differs = (resource: Item, fields: readonly string[]) =>
     fields.find((field) => JSON.stringify(resource[field]) !== JSON.stringify(stored?.[field]));
@@ -388,7 +405,6 @@ function verifyAnswer(
       const field = differs(payment, PAYMENT_FIELDS);
       if (field)
         return `answered ${field}=${JSON.stringify(payment[field])}, stored ${JSON.stringify(stored[field])}`;
-      const order = orders.get(String(stored.orderId));
       if (answer.status === 201 && order?.paymentId !== stored.id)
         return 'answered 201 but the order is not paid by it';
       return undefined;
@@ -396,7 +412,6 @@ function verifyAnswer(
     case 409: {
       if (body.code !== 'order_already_paid') return `answered 409 ${String(body.code)}`;
       if (stored) return 'answered order_already_paid but a payment with its id exists';
-      const order = orders.get(String((request.body as { orderId: string }).orderId));
       return order?.status === 'PAID'
         ? undefined
         : 'answered order_already_paid for an unpaid order';
@@ -405,6 +420,10 @@ function verifyAnswer(
       return `answered ${answer.status} ${answer.body}`;
   }
 }
+
+/** Where the resource a request's key may create lives in the store. */
+const itemKeyOf = ({ path, tenant, resourceId }: LogicalRequest) =>
+  (path === '/orders' ? orderKey : paymentKey)(localPrincipal(tenant), resourceId);
 
 const describe = (request: LogicalRequest) =>
   `${request.path} ${request.tenant}/${request.idempotencyKey}`;

@@ -8,6 +8,7 @@ import { BatchGetItemCommand, paginateScan } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { CREATE_ORDER_ROUTE } from '../../lambda/domain/create-order';
 import { CREATE_PAYMENT_ROUTE } from '../../lambda/domain/create-payment';
+import { tenantPrefix } from '../../lambda/store/keys';
 import { adminClient } from '../../local/dynamodb-engine';
 import { localPrincipal } from '../../local/proxy-event';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey } from '../support/builders';
@@ -17,18 +18,16 @@ const SEED = 20_261_122;
 const client = adminClient(process.env.DYNAMODB_ENDPOINT!);
 afterAll(() => client.destroy());
 
-/** Orders-table items of tenants whose name starts with `tenantPrefix`. */
-async function ordersItemsOfTenants(tenantPrefix: string): Promise<string[]> {
+/** Orders-table items of tenants whose name starts with `namePrefix`. */
+async function ordersItemsOfTenants(namePrefix: string): Promise<string[]> {
   const keys: string[] = [];
   const pages = paginateScan(
     { client },
     {
       TableName: process.env.ORDERS_TABLE_NAME,
-      // The store's key: TENANT#<encoded principal>#...; the principal embeds the tenant.
+      // Every key of a tenant starts with its prefix; the local principal embeds the tenant.
       FilterExpression: 'begins_with(pk, :prefix)',
-      ExpressionAttributeValues: {
-        ':prefix': { S: `TENANT#${encodeURIComponent(localPrincipal(tenantPrefix))}` },
-      },
+      ExpressionAttributeValues: { ':prefix': { S: tenantPrefix(localPrincipal(namePrefix)) } },
       ProjectionExpression: 'pk',
     },
   );
