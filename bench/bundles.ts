@@ -8,7 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { apiRoutes } from '../lib/api-routes';
-import { functionBundling } from '../lib/bundling';
+import { functionBuildOptions, thisNodeTarget } from '../lib/bundling';
+import { bundleEntry } from '../local/bundle';
 
 const repositoryRoot = path.resolve(__dirname, '..');
 
@@ -35,18 +36,14 @@ const entryPoints = () =>
     apiRoutes.map((route) => [route.functionId, path.join(repositoryRoot, route.entry)]),
   );
 
-const settings = (sdk: SdkPlacement): BuildOptions => ({
+const settings = (sdk: SdkPlacement, target?: string): BuildOptions => ({
+  ...functionBuildOptions(target),
   entryPoints: entryPoints(),
-  bundle: true,
-  platform: 'node',
-  format: functionBundling.format,
-  minify: functionBundling.minify,
-  mainFields: [...functionBundling.mainFields],
+  // Sizes are of the minified code alone.
+  sourcemap: false,
   // What NodejsFunction leaves out with `bundleAwsSDK: false`: Lambda's Node.js runtimes ship
   // the AWS SDK v3 packages.
   external: sdk === 'runtime' ? ['@aws-sdk/*'] : [],
-  define: { ...functionBundling.define },
-  logLevel: 'warning',
 });
 
 /** Minified size of every function as the stack would deploy it, and what weighs in it. */
@@ -54,12 +51,7 @@ export async function measureBundleSizes(
   sdk: SdkPlacement,
   outdir: string,
 ): Promise<FunctionBundleSize[]> {
-  const result = await build({
-    ...settings(sdk),
-    outdir,
-    target: functionBundling.target,
-    metafile: true,
-  });
+  const result = await build({ ...settings(sdk), outdir, metafile: true });
   return apiRoutes.map((route) => {
     const file = path.join(outdir, `${route.functionId}.js`);
     const output = outputOf(result.metafile, file);
@@ -78,16 +70,15 @@ export async function buildRunnableBundles(
   sdk: SdkPlacement,
   outdir: string,
 ): Promise<Map<string, string>> {
-  await build({
-    ...settings(sdk),
-    outdir,
-    target: `node${process.versions.node.split('.')[0]}`,
-    // The runnable bundles may switch the idempotency layer off (IDEMPOTENCY_DISABLED=true).
-    define: { ...functionBundling.define, __BENCHMARK_BUILD__: 'true' },
-  });
+  await build({ ...settings(sdk, thisNodeTarget), outdir });
   return new Map(
     apiRoutes.map((route) => [route.functionId, path.join(outdir, `${route.functionId}.js`)]),
   );
+}
+
+/** Writes the bench entry (`./entry.ts`) this machine's Node.js runs, which the API server loads. */
+export function buildBenchEntry(outdir: string): Promise<string> {
+  return bundleEntry('bench/entry.ts', outdir);
 }
 
 function outputOf(metafile: Metafile, file: string): Metafile['outputs'][string] {

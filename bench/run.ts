@@ -24,6 +24,7 @@ import { apiRoutes, type ApiRoute } from '../lib/api-routes';
 import { adminClient, createTables, startDynamoDbEngine } from '../local/dynamodb-engine';
 import { toProxyEvent } from '../local/proxy-event';
 import {
+  buildBenchEntry,
   buildRunnableBundles,
   measureBundleSizes,
   type FunctionBundleSize,
@@ -104,7 +105,8 @@ const serverEnv: Record<ServerKind, NodeJS.ProcessEnv> = {
   default: {},
   // Another container: one that has not seen the keys, so every replay reads DynamoDB.
   'no-local-cache': { IDEMPOTENCY_LOCAL_CACHE_SIZE: '0' },
-  unguarded: { IDEMPOTENCY_DISABLED: 'true' },
+  // The bench entry composed without the idempotency layer.
+  unguarded: { BENCH_VARIANT: 'unguarded' },
 };
 
 export interface ScenarioResult {
@@ -385,6 +387,7 @@ async function main(): Promise<void> {
     bundles.push(...(await measureBundleSizes(sdk, path.join(buildDir, `size-${sdk}`))));
     runnable.set(sdk, await buildRunnableBundles(sdk, path.join(buildDir, `run-${sdk}`)));
   }
+  const benchEntry = await buildBenchEntry(path.join(buildDir, 'server'));
   for (const size of bundles) {
     console.log(
       `  ${size.functionId} (SDK ${size.sdk}): ${kb(size.bytes)}, gzip ${kb(size.gzipBytes)}; ` +
@@ -409,18 +412,12 @@ async function main(): Promise<void> {
     POWERTOOLS_SERVICE_NAME: 'payments-api-bench',
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_DEV: 'false',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 
   try {
-    const bundled = runnable.get('bundled') ?? new Map<string, string>();
-    const serverEnvBase = {
-      ...functionEnv,
-      DYNAMODB_CALL_COUNTING: 'true',
-      BENCH_BUNDLES: JSON.stringify(Object.fromEntries(bundled)),
-    };
+    const serverEnvBase = { ...functionEnv, BENCH_ENTRY_BUNDLE: benchEntry };
     const scenarios: ScenarioResult[] = [];
     const business: Record<string, number | null> = {
       'POST /orders': null,
@@ -440,7 +437,7 @@ async function main(): Promise<void> {
     // scenarios a ratio compares then run back to back, under the same background load.
     console.log(
       '\nScenarios on three servers: default (idempotency layer, local cache), ' +
-        'no-local-cache (another container), unguarded (IDEMPOTENCY_DISABLED=true)',
+        'no-local-cache (another container), unguarded (composed without the idempotency layer)',
     );
     const [defaultServer, otherServer, unguardedServer] = await Promise.all(
       (['default', 'no-local-cache', 'unguarded'] as const).map((kind) =>

@@ -1,15 +1,16 @@
 /**
  * The benchmark's API server, a child process of `bench/run.ts`: the local server
- * (`local/server.ts`) over the bundles it is given, without its per-request log line, on the
- * engine at `DYNAMODB_ENDPOINT`. It answers the parent over IPC with the DynamoDB calls and
- * requests it has served since the last reset, so that the load generator runs in another
- * process and the two share the machine's cores instead of one event loop.
+ * (`local/server.ts`) over the bundled bench entry (`./entry.ts`) it is given, in the variant
+ * `BENCH_VARIANT` names, without its per-request log line, on the engine at
+ * `DYNAMODB_ENDPOINT`. It answers the parent over IPC with the DynamoDB calls and requests it
+ * has served since the last reset, so that the load generator runs in another process and the
+ * two share the machine's cores instead of one event loop.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { dynamoDbCallCounts } from '../lambda/call-counting';
 import { createLocalServer, type LambdaHandler } from '../local/server';
+import type { BenchVariant, benchApplication } from './entry';
 
 export type ServerMessage =
   | { readonly type: 'ready'; readonly url: string }
@@ -31,12 +32,13 @@ export interface ServerStats {
 }
 
 async function main(): Promise<void> {
-  const bundles = JSON.parse(process.env.BENCH_BUNDLES ?? '{}') as Record<string, string>;
-  const handlers = new Map<string, LambdaHandler>();
-  for (const [functionId, file] of Object.entries(bundles)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handlers.set(functionId, (require(file) as { handler: LambdaHandler }).handler);
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const entry = require(process.env.BENCH_ENTRY_BUNDLE ?? '') as {
+    benchApplication: typeof benchApplication;
+  };
+  const { handlers, calls } = entry.benchApplication(
+    (process.env.BENCH_VARIANT ?? 'guarded') as BenchVariant,
+  );
 
   let invocations = 0;
   let inFlight = 0;
@@ -67,7 +69,6 @@ async function main(): Promise<void> {
 
   const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (message: ParentMessage) => {
-    const calls = dynamoDbCallCounts();
     if (message.type === 'reset') {
       for (const operation of Object.keys(calls)) delete calls[operation];
       invocations = 0;

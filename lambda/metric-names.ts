@@ -4,6 +4,7 @@
  * apart. Plain data only: infrastructure code imports this module too.
  */
 
+/** The functions' namespace unless `POWERTOOLS_METRICS_NAMESPACE` names another. */
 export const METRICS_NAMESPACE = 'PaymentsApi';
 
 export const MetricName = {

@@ -85,7 +85,6 @@ export class ApiFunction extends NodejsFunction {
         minify: functionBundling.minify,
         mainFields: [...functionBundling.mainFields],
         sourceMap: functionBundling.sourceMap,
-        define: { ...functionBundling.define },
         // Ship the SDK version the tests ran against, not whatever the runtime provides.
         bundleAwsSDK: true,
       },

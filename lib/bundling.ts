@@ -1,17 +1,39 @@
 /**
- * esbuild settings of every function bundle, shared by the stack (`ApiFunction`) and the local
- * server, which runs the same bundles so that bundling mistakes show up on a laptop too.
+ * esbuild settings of every function bundle, defined once: the stack (`ApiFunction`) deploys
+ * with them, and the local server and the benchmark build their bundles with them, so that
+ * bundling mistakes show up on a laptop too.
+ *
+ * Plain data and types only: the local server and the benchmark load this module too.
  */
+import type { BuildOptions } from 'esbuild';
+
 export const functionBundling = {
   format: 'cjs',
-  /** The deployed runtime; the local server targets the Node.js it runs on instead. */
+  /** The deployed runtime; bundles run locally target the Node.js that runs them instead. */
   target: 'node24',
   minify: true,
   sourceMap: true,
   // ES module builds of the SDK and Powertools tree-shake far better than their CJS ones.
   mainFields: ['module', 'main'],
-  // Deployed bundles are built without fault injection: `lambda/faults.ts` and every fault
-  // point are dead code to esbuild and removed. Only the local server may define it as true.
-  // Likewise, only the benchmark's bundles (bench/bundles.ts) may switch the idempotency layer off.
-  define: { __FAULT_INJECTION__: 'false', __BENCHMARK_BUILD__: 'false' },
 } as const;
+
+/** The Node.js running this process, as an esbuild target: what locally run bundles target. */
+export const thisNodeTarget = `node${process.versions.node.split('.')[0]}`;
+
+/**
+ * {@link functionBundling} as esbuild build options, for bundles built outside CDK.
+ *
+ * @param target the deployed runtime unless given, e.g. {@link thisNodeTarget}
+ */
+export function functionBuildOptions(target: string = functionBundling.target): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: functionBundling.format,
+    target,
+    minify: functionBundling.minify,
+    sourcemap: functionBundling.sourceMap,
+    mainFields: [...functionBundling.mainFields],
+    logLevel: 'warning',
+  };
+}

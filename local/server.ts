@@ -4,18 +4,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { ApiRoute } from '../lib/api-routes';
 import { problems } from '../lambda/http/problems';
+import type { LambdaHandler } from '../lambda/http/handler';
 import { MAX_BODY_BYTES } from '../lambda/http/request';
 import { jsonResponse, problemResponse, type HttpResponse } from '../lambda/http/response';
 import { lambdaContext, toProxyEvent } from './proxy-event';
 import { matchRoute } from './router';
 
-export type LambdaHandler = (
-  event: APIGatewayProxyEvent,
-  context: Context,
-) => Promise<APIGatewayProxyResult>;
+export type { LambdaHandler };
 
 export interface RequestLogEntry {
   readonly method: string;

@@ -1,6 +1,9 @@
 /**
  * `npm start`: the API on http://127.0.0.1:$PORT, running the bundled handlers the stack deploys
  * on the embedded DynamoDB engine (or on `DYNAMODB_ENDPOINT`).
+ *
+ * With `FAULT_INJECTION=1` (the exactly-once checker), it runs the fault-injecting entry
+ * (`local/faults/entry.ts`) instead: the same handlers, with fault points around their ports.
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { apiRoutes } from '../lib/api-routes';
-import { bundleFunctions } from './bundle';
+import { bundleEntry, bundleFunctions } from './bundle';
 import { adminClient, createTables, startDynamoDbEngine } from './dynamodb-engine';
 import { createLocalServer, type LambdaHandler } from './server';
 
@@ -20,7 +23,6 @@ function useLocalDefaults(): void {
   // The server logs one line per request; the handlers' own logs only when something is wrong.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
@@ -60,11 +62,8 @@ async function main(): Promise<void> {
   process.env.DYNAMODB_ENDPOINT = engine.endpoint;
 
   // Loaded now, not on first use: a handler that cannot start fails `npm start` itself.
-  const bundles = await bundleFunctions(buildDir);
-  for (const route of apiRoutes) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require(bundles.get(route.functionId) ?? '') as { handler: LambdaHandler };
-    handlers.set(route.functionId, handler);
+  for (const [functionId, handler] of await loadHandlers(buildDir)) {
+    handlers.set(functionId, handler);
   }
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
@@ -77,6 +76,23 @@ async function main(): Promise<void> {
   console.log(
     `Try:\n  curl -s -X POST ${url}/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1' \\\n` +
       `    -d '{"customerId":"cus_123","currency":"usd","items":[{"sku":"SKU-1","quantity":2,"unitAmount":1250}]}'`,
+  );
+}
+
+/** The bundled handlers, by function id: the deployed entries, or the fault-injecting one. */
+async function loadHandlers(buildDir: string): Promise<ReadonlyMap<string, LambdaHandler>> {
+  if (process.env.FAULT_INJECTION === '1') {
+    const bundle = await bundleEntry('local/faults/entry.ts', buildDir);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(bundle) as { handlers: ReadonlyMap<string, LambdaHandler> }).handlers;
+  }
+  const bundles = await bundleFunctions(buildDir);
+  return new Map(
+    apiRoutes.map((route) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const bundle = require(bundles.get(route.functionId) ?? '') as { handler: LambdaHandler };
+      return [route.functionId, bundle.handler];
+    }),
   );
 }
 

@@ -1,10 +1,10 @@
-import { faultPoint } from '../faults';
 import { IdempotencyKeyReused } from './errors';
-import { deriveResourceId } from './ids';
+import { deriveResourceId, ID_NAMESPACES } from './ids';
 import { newOrder, type Order, type OrderDraft } from './order';
 import type { OrdersStore } from './ports';
 
-export const CREATE_ORDER_ROUTE = 'POST /orders';
+const { prefix, route } = ID_NAMESPACES.order;
+export const CREATE_ORDER_ROUTE = route;
 
 export interface CreateOrderCommand {
   readonly tenant: string;
@@ -29,11 +29,9 @@ export async function createOrder(
   command: CreateOrderCommand,
   now: Date,
 ): Promise<Created<Order>> {
-  const id = deriveResourceId('ord', command.tenant, CREATE_ORDER_ROUTE, command.idempotencyKey);
+  const id = deriveResourceId(prefix, command.tenant, route, command.idempotencyKey);
   const order = newOrder(id, command.draft, now);
   const outcome = await store.insertOrder(command.tenant, order, command.fingerprint);
-  if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
-    await faultPoint('after-business-write');
   if (outcome.inserted) return { resource: order, existed: false };
   if (outcome.existing.fingerprint !== command.fingerprint) throw new IdempotencyKeyReused();
   return { resource: outcome.existing.resource, existed: true };

@@ -1,8 +1,7 @@
-import { faultPoint } from '../faults';
 import type { Created } from './create-order';
 import { IdempotencyKeyReused, OrderAlreadyPaid, OrderNotFound, PaymentInProgress } from './errors';
-import { deriveResourceId } from './ids';
-import type { OrdersStore, PaymentAttempt } from './ports';
+import { deriveResourceId, ID_NAMESPACES } from './ids';
+import type { Clock, OrdersStore, PaymentAttempt } from './ports';
 import {
   assertPayable,
   leaseExpiry,
@@ -12,7 +11,8 @@ import {
 } from './payment';
 import type { PaymentProcessor } from './payment-processor';
 
-export const CREATE_PAYMENT_ROUTE = 'POST /payments';
+const { prefix, route } = ID_NAMESPACES.payment;
+export const CREATE_PAYMENT_ROUTE = route;
 
 export interface CreatePaymentCommand {
   readonly tenant: string;
@@ -24,7 +24,7 @@ export interface CreatePaymentCommand {
 export interface PaymentDependencies {
   readonly store: OrdersStore;
   readonly processor: PaymentProcessor;
-  readonly clock: () => Date;
+  readonly clock: Clock;
 }
 
 /**
@@ -46,7 +46,7 @@ export async function createPayment(
 ): Promise<Created<Payment>> {
   const { store } = dependencies;
   const { tenant, draft } = command;
-  const id = deriveResourceId('pay', tenant, CREATE_PAYMENT_ROUTE, command.idempotencyKey);
+  const id = deriveResourceId(prefix, tenant, route, command.idempotencyKey);
 
   // Both reads at once: the order is needed unless the key already paid, which is rare.
   const [existing, order] = await Promise.all([
@@ -109,14 +109,9 @@ async function completeAttempt(
     currency: draft.currency,
     paymentMethod: draft.paymentMethod,
   });
-  if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
-    await faultPoint('after-charge');
-  const payment = await store.recordPayment(
+  return store.recordPayment(
     tenant,
     paymentFromCharge(paymentId, draft, charge, clock()),
     fingerprint,
   );
-  if (typeof __FAULT_INJECTION__ === 'boolean' && __FAULT_INJECTION__)
-    await faultPoint('after-business-write');
-  return payment;
 }

@@ -1,6 +1,20 @@
 import { createHash } from 'node:crypto';
 
 /**
+ * The namespaces resource ids are derived in: the id's prefix, and the string hashed with the
+ * tenant and the Idempotency-Key (the route's method and path template, which also scopes the
+ * key's idempotency record and fingerprint).
+ *
+ * Persisted contracts: every stored order and payment id, every processor charge key and every
+ * idempotency record was derived from these strings. Changing one would give the keys clients
+ * already used new ids, and their retries would create (and charge) again.
+ */
+export const ID_NAMESPACES = {
+  order: { prefix: 'ord', route: 'POST /orders' },
+  payment: { prefix: 'pay', route: 'POST /payments' },
+} as const;
+
+/**
  * Derives a resource id from (tenant, route, idempotency key).
  *
  * The same key can therefore only ever name one resource, even after its replay window has

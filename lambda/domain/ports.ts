@@ -1,6 +1,12 @@
 import type { Order } from './order';
 import type { Payment, PaymentDraft } from './payment';
 
+/**
+ * The time the protocol judges by (creation times, lease expiries). Injected so that tests can
+ * run a request on a clock skewed from the store's.
+ */
+export type Clock = () => Date;
+
 /** A stored resource together with the fingerprint of the request that created it. */
 export interface Fingerprinted<T> {
   readonly resource: T;

@@ -1,10 +1,6 @@
-import { findOrder } from '../domain/queries';
-import { httpHandler, pathParameter } from '../http/handler';
-import { tenantOf } from '../http/request';
-import { orderResponse } from '../http/representations';
-import { ordersStore } from '../store';
+import { parseConfig } from '../app/config';
+import { createDependencies } from '../app/dependencies';
+import { getOrderHandler } from '../app/handlers';
 
-/** GET /orders/{orderId} */
-export const handler = httpHandler(async (event) =>
-  orderResponse(await findOrder(ordersStore, tenantOf(event), pathParameter(event, 'orderId'))),
-);
+/** GET /orders/{orderId}, deployed: built once per container from its environment. */
+export const handler = getOrderHandler(createDependencies(parseConfig(process.env)));

@@ -1,12 +1,6 @@
-import { findPayment } from '../domain/queries';
-import { httpHandler, pathParameter } from '../http/handler';
-import { tenantOf } from '../http/request';
-import { paymentResponse } from '../http/representations';
-import { ordersStore } from '../store';
+import { parseConfig } from '../app/config';
+import { createDependencies } from '../app/dependencies';
+import { getPaymentHandler } from '../app/handlers';
 
-/** GET /payments/{paymentId} */
-export const handler = httpHandler(async (event) =>
-  paymentResponse(
-    await findPayment(ordersStore, tenantOf(event), pathParameter(event, 'paymentId')),
-  ),
-);
+/** GET /payments/{paymentId}, deployed: built once per container from its environment. */
+export const handler = getPaymentHandler(createDependencies(parseConfig(process.env)));

@@ -1,12 +1,6 @@
-import { listOrderPayments } from '../domain/queries';
-import { httpHandler, pathParameter } from '../http/handler';
-import { tenantOf } from '../http/request';
-import { paymentListResponse } from '../http/representations';
-import { ordersStore } from '../store';
+import { parseConfig } from '../app/config';
+import { createDependencies } from '../app/dependencies';
+import { listOrderPaymentsHandler } from '../app/handlers';
 
-/** GET /orders/{orderId}/payments */
-export const handler = httpHandler(async (event) =>
-  paymentListResponse(
-    await listOrderPayments(ordersStore, tenantOf(event), pathParameter(event, 'orderId')),
-  ),
-);
+/** GET /orders/{orderId}/payments, deployed: built once per container from its environment. */
+export const handler = listOrderPaymentsHandler(createDependencies(parseConfig(process.env)));

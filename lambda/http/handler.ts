@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { logger, metrics } from '../clients';
 import { MetricName } from '../metric-names';
 import { errorResponse, isServerError } from './errors';
 import { withLocationUnderBasePath } from './location';
@@ -11,20 +12,27 @@ import { PROBLEM_CONTENT_TYPE, type HttpResponse } from './response';
 
 export type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
+export type LambdaHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
+
+/** What every route's handler writes to and answers with. */
+export interface HttpDependencies {
+  /** Shared by the container's invocations; its request keys are cleared after each. */
+  readonly logger: Logger;
+  /** Flushed once per invocation. */
+  readonly metrics: Metrics;
+  /** Browser origins answered with CORS headers; none unless the stack configures some. */
+  readonly corsAllowOrigins: readonly string[];
+}
+
 /** Problem codes that are worth a metric of their own: the dashboard and an alarm read them. */
 const metricOfProblem: Readonly<Record<string, MetricName>> = {
   [problems.idempotencyKeyInUse.code]: MetricName.IdempotencyKeyInUse,
   [problems.idempotencyKeyReused.code]: MetricName.IdempotencyKeyReused,
   [problems.serviceUnavailable.code]: MetricName.StoreUnavailable,
 };
-
-/** Browser origins the API answers with CORS headers; empty unless the stack configures some. */
-const corsAllowOrigins = new Set(
-  (process.env.CORS_ALLOW_ORIGINS ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== ''),
-);
 
 /**
  * The Idempotency-Key as it may appear in logs: the first 16 hex digits of its SHA-256. Enough
@@ -42,8 +50,12 @@ export function idempotencyKeyHash(key: string): string {
  * Every log line of the invocation carries the API Gateway request id, the tenant and the
  * hash of the Idempotency-Key; request bodies (card tokens) and raw keys are never logged.
  */
-export function httpHandler(route: RouteHandler) {
-  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+export function httpHandler(
+  { logger, metrics, corsAllowOrigins }: HttpDependencies,
+  route: RouteHandler,
+): LambdaHandler {
+  const allowedOrigins = new Set(corsAllowOrigins);
+  return async (event, context) => {
     logger.addContext(context);
     logger.appendKeys(requestLogKeys(event));
     try {
@@ -65,7 +77,7 @@ export function httpHandler(route: RouteHandler) {
       const problemMetric = metricOfProblem[problemCodeOf(response) ?? ''];
       if (problemMetric) metrics.addMetric(problemMetric, 'Count', 1);
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      return withCorsHeaders(event, withLocationUnderBasePath(event, response));
+      return withCorsHeaders(allowedOrigins, event, withLocationUnderBasePath(event, response));
     } finally {
       // A warm container serves the next request with the same logger: no key may leak into it.
       logger.resetKeys();
@@ -103,11 +115,15 @@ function problemCodeOf(response: HttpResponse): string | undefined {
  * Adds the CORS response headers when the request comes from an allowed origin. Added here,
  * outside the idempotency layer, so a stored response never carries one caller's origin.
  */
-function withCorsHeaders(event: APIGatewayProxyEvent, response: HttpResponse): HttpResponse {
-  if (corsAllowOrigins.size === 0) return response;
+function withCorsHeaders(
+  allowedOrigins: ReadonlySet<string>,
+  event: APIGatewayProxyEvent,
+  response: HttpResponse,
+): HttpResponse {
+  if (allowedOrigins.size === 0) return response;
   const origin = headerValues(event, 'Origin')[0];
   const headers: Record<string, string> = { ...response.headers, Vary: 'Origin' };
-  if (origin !== undefined && corsAllowOrigins.has(origin)) {
+  if (origin !== undefined && allowedOrigins.has(origin)) {
     headers['Access-Control-Allow-Origin'] = origin;
     headers['Access-Control-Expose-Headers'] = 'Location, Idempotent-Replayed, Retry-After';
   }

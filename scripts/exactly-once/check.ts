@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { seededRandom } from '../../lambda/seeded-random';
+import { seededRandom } from '../../local/seeded-random';
 import { itemKindOf, orderKey, paymentKey } from '../../lambda/store/keys';
 import { adminClient, freeLoopbackPort, startDynamoDbEngine } from '../../local/dynamodb-engine';
 import { localPrincipal } from '../../local/proxy-event';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import type { RandomFaults } from '../../lambda/faults';
+import type { RandomFaults } from '../../local/faults/fault-injector';
 
 const repositoryRoot = path.resolve(__dirname, '../..');
 

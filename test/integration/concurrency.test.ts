@@ -10,8 +10,8 @@ import {
 } from '../support/builders';
 import { get, post, type ApiResponse } from './support/api';
 import { anOrder, paymentsOf, withoutReplayMarker } from './support/fixtures';
-import { slowChargesTrackingConcurrency, spyOnCharges } from './support/processor';
-import { ordersStore } from '../../lambda/store';
+import { slowChargesTrackingConcurrency, recordCharges } from './support/processor';
+import { testApplication } from './support/application';
 import { localPrincipal } from '../../local/proxy-event';
 
 const BURST = 25;
@@ -23,7 +23,7 @@ describe('a burst of identical requests', () => {
     const tenant = aTenant();
     const order = await anOrder(tenant);
     const key = aKey();
-    const charges = spyOnCharges();
+    const charges = recordCharges();
 
     const responses = await Promise.all(
       Array.from({ length: BURST }, () =>
@@ -107,7 +107,7 @@ describe('the order lease', () => {
       fingerprint: requestFingerprint(CREATE_PAYMENT_ROUTE, body),
       draft: { ...body, paymentMethod: { type: 'card' as const, token: body.paymentMethod.token } },
     };
-    const claim = await ordersStore.claimOrder(
+    const claim = await testApplication().store.claimOrder(
       principal,
       attempt,
       leaseExpiresAt,
@@ -123,7 +123,7 @@ describe('the order lease', () => {
     const abandonedKey = aKey();
     const abandonedBody = aCreatePaymentRequest(order);
     const abandoned = await anAbandonedAttempt(tenant, abandonedKey, abandonedBody, Date.now() - 1);
-    const charges = spyOnCharges();
+    const charges = recordCharges();
 
     const next = await post('/payments', aCreatePaymentRequest(order), {
       tenant,
@@ -174,7 +174,7 @@ describe('the order lease', () => {
     const tenant = aTenant();
     const order = await anOrder(tenant);
     await anAbandonedAttempt(tenant, aKey(), aCreatePaymentRequest(order), Date.now() + 30_000);
-    const charges = spyOnCharges();
+    const charges = recordCharges();
 
     const response = await post('/payments', aCreatePaymentRequest(order), {
       tenant,

@@ -4,9 +4,9 @@
  */
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
 import { call, get, post } from './support/api';
+import { testApplication } from './support/application';
 import { anOrder, paymentsOf, expectReplayOf, postTwice } from './support/fixtures';
-import { spyOnCharges, whileChargeIsHeld } from './support/processor';
-import { DynamoDbOrdersStore } from '../../lambda/store/orders-store';
+import { recordCharges, whileChargeIsHeld } from './support/processor';
 
 describe('no Idempotency-Key on a POST', () => {
   it.each(['/orders', '/payments'])('answers 400 idempotency_key_missing on %s', async (path) => {
@@ -140,7 +140,7 @@ describe('first request with a key, then the same key and fingerprint once compl
     const tenant = aTenant();
     const order = await anOrder(tenant);
     const key = aKey();
-    const charges = spyOnCharges();
+    const charges = recordCharges();
 
     const [first, replay] = await postTwice('/payments', aCreatePaymentRequest(order), {
       tenant,
@@ -353,11 +353,9 @@ describe('unexpected failure', () => {
     const tenant = aTenant();
     const order = await anOrder(tenant);
     const key = aKey();
-    const charges = spyOnCharges();
+    const charges = recordCharges();
     // The process "crashes" after the processor charged but before the payment was written.
-    jest
-      .spyOn(DynamoDbOrdersStore.prototype, 'recordPayment')
-      .mockRejectedValueOnce(new Error('connection reset'));
+    testApplication().store.failNext('recordPayment', new Error('connection reset'));
 
     const [failed, retried] = await postTwice('/payments', aCreatePaymentRequest(order), {
       tenant,

@@ -10,7 +10,7 @@ import { lambdaContext, toProxyEvent } from '../../local/proxy-event';
 import { matchRoute } from '../../local/router';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
 import { startLocalApi, type LocalApi } from './client/local-api';
-import { sourceHandlerFor } from './support/api';
+import { testApplication } from './support/application';
 
 /** Where a deployed API can be reached, and how API Gateway reports such a request. */
 interface Mount {
@@ -86,7 +86,7 @@ async function postThrough(
       domainPrefix: url.hostname.split('.')[0],
     },
   };
-  const result = await sourceHandlerFor(match.route)(event, lambdaContext(match.route));
+  const result = await testApplication().handlerFor(match.route)(event, lambdaContext(match.route));
   return {
     requestUrl,
     status: result.statusCode,

@@ -2,11 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { localPrincipal } from '../../local/proxy-event';
 import { aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
 import { post } from './support/api';
+import { useTestApplication } from './support/application';
 import { anOrder } from './support/fixtures';
 
-// The most verbose level, so that every line any layer might write is checked. Read by the
-// handlers when they load, on the first call of this file (so nothing here imports them).
-process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+// The most verbose level, so that every line any layer might write is checked.
+useTestApplication({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } });
 
 /** How the logs name a key: the first 16 hex digits of its SHA-256. */
 const keyHash = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 16);

@@ -5,17 +5,15 @@
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
 import { get, post, type ApiResponse } from './support/api';
 import { anOrder, paymentsOf, type OrderView } from './support/fixtures';
-import { spyOnCharges } from './support/processor';
+import { useTestApplication } from './support/application';
+import { recordCharges } from './support/processor';
 import { randomUUID } from 'node:crypto';
 import { UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { adminClient, createTables } from '../../local/dynamodb-engine';
-import { documentClient } from '../../lambda/clients';
 import { idempotencyTableSchema } from '../../lambda/store/table-schema';
 
 const REPLAY_WINDOW_SECONDS = 1;
-// Read by the handlers when they load, which happens on the first call below.
-process.env.IDEMPOTENCY_TTL_SECONDS = String(REPLAY_WINDOW_SECONDS);
 
 /** Records expire when the clock passes their whole-second expiry; wait that out once. */
 const replayWindowPassed = () =>
@@ -43,7 +41,7 @@ const scenarios: Record<string, Scenario> = {};
  * This file's own idempotency table, with TTL off: nothing deletes expired records, so only
  * their expiry timestamp can make the layer treat them as gone.
  */
-async function useIdempotencyTableWithoutTtl(): Promise<void> {
+async function anIdempotencyTableWithoutTtl(): Promise<string> {
   const client = adminClient(process.env.DYNAMODB_ENDPOINT ?? '');
   const idempotency = `${process.env.IDEMPOTENCY_TABLE_NAME}-nottl-${randomUUID().slice(0, 8)}`;
   try {
@@ -60,11 +58,19 @@ async function useIdempotencyTableWithoutTtl(): Promise<void> {
   } finally {
     client.destroy();
   }
-  process.env.IDEMPOTENCY_TABLE_NAME = idempotency;
+  return idempotency;
 }
 
+let idempotencyTable: string;
+
 beforeAll(async () => {
-  await useIdempotencyTableWithoutTtl();
+  idempotencyTable = await anIdempotencyTableWithoutTtl();
+  useTestApplication({
+    env: {
+      IDEMPOTENCY_TABLE_NAME: idempotencyTable,
+      IDEMPOTENCY_TTL_SECONDS: String(REPLAY_WINDOW_SECONDS),
+    },
+  });
   const [orderLaterPaid, succeeded, declined, missingOrder, reusedOrderKey, reusedPaymentKey] =
     await Promise.all([
       aScenario((tenant, key) =>
@@ -121,9 +127,10 @@ let expiredRecordsStillStored = 0;
 
 /** Records past their expiry that DynamoDB TTL has not deleted (yet). */
 async function countExpiredIdempotencyRecords(): Promise<number> {
-  const { Count } = await documentClient.send(
+  const client = DynamoDBDocumentClient.from(adminClient(process.env.DYNAMODB_ENDPOINT ?? ''));
+  const { Count } = await client.send(
     new ScanCommand({
-      TableName: process.env.IDEMPOTENCY_TABLE_NAME,
+      TableName: idempotencyTable,
       FilterExpression: '#expiry < :now',
       ExpressionAttributeNames: { '#expiry': idempotencyTableSchema.ttlAttribute },
       // Powertools compares with fractional seconds too.
@@ -131,6 +138,7 @@ async function countExpiredIdempotencyRecords(): Promise<number> {
       ConsistentRead: true,
     }),
   );
+  client.destroy();
   return Count ?? 0;
 }
 
@@ -157,7 +165,7 @@ it('returns the order the key created, in its current state, marked replayed', a
 
 it('returns the succeeded payment with 201 without charging again', async () => {
   const { tenant, key, order, first } = scenario('succeeded');
-  const charges = spyOnCharges();
+  const charges = recordCharges();
 
   const retry = await post('/payments', aCreatePaymentRequest(order), {
     tenant,

@@ -13,7 +13,7 @@ import {
 } from '../../../client';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../../support/builders';
 import { startFaultProxy, type FaultProxy, type ProxiedExchange } from '../../support/fault-proxy';
-import { holdNextCharge, spyOnCharges } from '../support/processor';
+import { holdNextCharge, recordCharges } from '../support/processor';
 import { startLocalApi, type LocalApi } from './local-api';
 
 let api: LocalApi;
@@ -49,7 +49,7 @@ describe('client retries through a faulty network', () => {
     const tenant = aTenant();
     const { client, events } = clientThroughProxy(tenant);
     const order = await client.createOrder(aCreateOrderRequest());
-    const charges = spyOnCharges();
+    const charges = recordCharges();
     proxy.addRule({ method: 'POST', path: '/payments', fault: { kind: 'drop-response' } });
 
     const payment = await client.createPayment(aCreatePaymentRequest(order));
@@ -107,7 +107,7 @@ describe('client retries through a faulty network', () => {
     // Long enough that a loaded machine answers the retries in time; the held answer never comes.
     const { client, events } = clientThroughProxy(tenant, { attemptTimeoutMs: 2_000 });
     const order = await client.createOrder(aCreateOrderRequest());
-    const charges = spyOnCharges();
+    const charges = recordCharges();
     proxy.addRule({
       method: 'POST',
       path: '/payments',
@@ -170,7 +170,7 @@ describe('client retries through a faulty network', () => {
     expect(retryAfter409).toMatchObject({ delayMs: expect.any(Number) });
     expect((retryAfter409 as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(1_000);
     expect(responses(events).at(-1)).toMatchObject({ status: 201, replayed: true });
-    expect(held.spy).toHaveBeenCalledTimes(1);
+    expect(held.charges).toHaveBeenCalledTimes(1);
     expect(new Set(proxy.exchanges.map((e) => e.headers['idempotency-key'])).size).toBe(1);
     expect((await client.listPayments(order.id)).data).toEqual([payment]);
   });

@@ -1,12 +1,12 @@
 /**
- * The local server, in this test process with the source handlers (so processor spies reach
- * them), and optionally a fault-injecting proxy in front of it.
+ * The local server, in this test process on the test file's application (so its observed
+ * processor sees every charge), and optionally a fault-injecting proxy in front of it.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalServer } from '../../../local/server';
-import { sourceHandlerFor } from '../support/api';
+import { testApplication } from '../support/application';
 
 export interface LocalApi {
   readonly url: string;
@@ -14,7 +14,10 @@ export interface LocalApi {
 }
 
 export async function startLocalApi(): Promise<LocalApi> {
-  const server: Server = createLocalServer({ handlerFor: sourceHandlerFor, log: () => {} });
+  const server: Server = createLocalServer({
+    handlerFor: (route) => testApplication().handlerFor(route),
+    log: () => {},
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

@@ -4,13 +4,18 @@
  * step, the retry with the same key answers with the one resource the key names, the card is
  * charged once, and an order is paid by that very payment.
  */
-import { clearFaults, FAULT_STEPS, injectFault, type FaultStep } from '../../../lambda/faults';
+import { FAULT_STEPS, FaultInjector, type FaultStep } from '../../../local/faults/fault-injector';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../../support/builders';
 import { get, type ApiResponse } from '../support/api';
 import { anOrder, expectReplayOf, paymentsOf } from '../support/fixtures';
-import { idOf, invokePost, paymentProcessor, untilUnlocked } from '../support/invoke';
+import { useTestApplication } from '../support/application';
+import { idOf, invokePost, untilUnlocked } from '../support/invoke';
 
-afterEach(clearFaults);
+/** This file's API runs with fault points; a test arms the faults it needs. */
+const faults = new FaultInjector();
+const { processor } = useTestApplication({ faults });
+const injectFault = faults.inject.bind(faults);
+afterEach(() => faults.clear());
 
 /** Short, so that a crashed request's key frees soon: what Powertools reads off the context. */
 const REMAINING_MS = 2_000;
@@ -50,7 +55,7 @@ function expectFailureAt(step: FaultStep, response: ApiResponse): void {
 }
 
 async function expectPaidOnceBy(tenant: string, orderId: string, paymentId: string): Promise<void> {
-  expect(paymentProcessor().chargesWithKey(paymentId)).toBe(1);
+  expect(processor.chargesWithKey(paymentId)).toBe(1);
   const payments = await paymentsOf(tenant, orderId);
   expect(payments.map(({ id, status }) => ({ id, status }))).toEqual([
     { id: paymentId, status: 'SUCCEEDED' },

@@ -12,14 +12,15 @@ import {
   type Outage,
 } from '../support/dynamodb-fault-proxy';
 import { anOrder, paymentsOf } from '../support/fixtures';
-import { idOf, paymentProcessor } from '../support/invoke';
+import { testApplication, useTestApplication } from '../support/application';
+import { idOf } from '../support/invoke';
 
 let proxy: DynamoDbFaultProxy;
 
 beforeAll(async () => {
   proxy = await startDynamoDbFaultProxy(process.env.DYNAMODB_ENDPOINT ?? '');
-  // The handlers load lazily, on the first call: they will talk to the engine through the proxy.
-  process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
+  // The handlers talk to the engine through the proxy.
+  useTestApplication({ env: { DYNAMODB_ENDPOINT: proxy.endpoint } });
 });
 afterEach(() => proxy.heal());
 afterAll(() => proxy.close());
@@ -93,7 +94,7 @@ describe.each(outages)('%s', (outage) => {
     expect(paymentsDuring).toEqual([]);
     expect(after.status).toBe(201);
     expect(after.body).toMatchObject({ id: paymentId, status: 'SUCCEEDED' });
-    expect(paymentProcessor().chargesWithKey(paymentId)).toBe(1);
+    expect(testApplication().processor.chargesWithKey(paymentId)).toBe(1);
     expect(await paymentsOf(tenant, order.id)).toHaveLength(1);
     expect((await get(`/orders/${order.id}`, { tenant })).body).toMatchObject({
       status: 'PAID',

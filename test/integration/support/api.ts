@@ -1,16 +1,13 @@
 /**
  * Calls the API the way API Gateway does: the request becomes a REST proxy event and goes to
- * the route's real handler module, routed by the same route table the stack deploys. In the
- * integration-http project the same calls go over real HTTP through the local server.
+ * the route's handler in the test application (`./application.ts`), routed by the same route
+ * table the stack deploys. In the integration-http project the same calls go over real HTTP
+ * through the local server, which runs the same handlers.
  */
 import { request as httpRequest } from 'node:http';
-import path from 'node:path';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { ApiRoute } from '../../../lib/api-routes';
 import { lambdaContext, toProxyEvent } from '../../../local/proxy-event';
 import { matchRoute } from '../../../local/router';
-
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+import { testApplication } from './application';
 
 export interface ApiResponse {
   readonly status: number;
@@ -29,16 +26,6 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;
   /** Sent as is when a string; JSON-encoded otherwise. */
   readonly body?: unknown;
-}
-
-const repositoryRoot = path.resolve(__dirname, '../../..');
-
-/** The route's handler module from source, as the stack bundles it. */
-export function sourceHandlerFor(route: ApiRoute): Handler {
-  // Required lazily: handlers read their environment when they load, and some test files
-  // adjust it first.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(path.join(repositoryRoot, route.entry)) as { handler: Handler }).handler;
 }
 
 let baseUrl: string | undefined;
@@ -91,7 +78,7 @@ async function asProxyEvent(
     headers,
     body,
   });
-  const result = await sourceHandlerFor(match.route)(event, lambdaContext(match.route));
+  const result = await testApplication().handlerFor(match.route)(event, lambdaContext(match.route));
   const responseHeaders = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [
       name.toLowerCase(),

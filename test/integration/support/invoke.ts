@@ -4,9 +4,9 @@
  */
 import { localPrincipal, lambdaContext, toProxyEvent } from '../../../local/proxy-event';
 import { matchRoute } from '../../../local/router';
-import { deriveResourceId } from '../../../lambda/domain/ids';
-import type { SandboxPaymentProcessor } from '../../../lambda/domain/payment-processor';
-import { sourceHandlerFor, type ApiResponse } from './api';
+import { deriveResourceId, ID_NAMESPACES } from '../../../lambda/domain/ids';
+import type { ApiResponse } from './api';
+import { testApplication } from './application';
 
 export interface InvokeOptions {
   readonly tenant: string;
@@ -37,7 +37,7 @@ export async function invokePost(
     },
     body: Buffer.from(JSON.stringify(body)),
   });
-  const result = await sourceHandlerFor(match.route)(event, lambdaContext(route));
+  const result = await testApplication().handlerFor(match.route)(event, lambdaContext(route));
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [
       name.toLowerCase(),
@@ -53,22 +53,9 @@ export async function invokePost(
 }
 
 /** The id the API derives for the resource a key creates. */
-export const idOf = (prefix: 'ord' | 'pay', tenant: string, idempotencyKey: string) =>
-  deriveResourceId(
-    prefix,
-    localPrincipal(tenant),
-    prefix === 'ord' ? 'POST /orders' : 'POST /payments',
-    idempotencyKey,
-  );
-
-/** The sandbox processor of the payment handler under test, to count the charges it made. */
-export function paymentProcessor(): SandboxPaymentProcessor {
-  // Loaded as lazily as the handler itself: it reads the environment the test prepared.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const handlerModule = require('../../../lambda/handlers/create-payment') as {
-    processor: SandboxPaymentProcessor;
-  };
-  return handlerModule.processor;
+export function idOf(prefix: 'ord' | 'pay', tenant: string, idempotencyKey: string): string {
+  const { route } = prefix === 'ord' ? ID_NAMESPACES.order : ID_NAMESPACES.payment;
+  return deriveResourceId(prefix, localPrincipal(tenant), route, idempotencyKey);
 }
 
 /** Retries `attempt` while it answers 409 `idempotency_key_in_use` (the key is still locked). */

@@ -1,65 +1,41 @@
 /**
- * Observes the real sandbox processor. The spies delegate to the real implementation; they
- * only count calls, or hold one until the test lets it go, to make a race deterministic.
+ * Helpers over the test application's processor (`ObservedProcessor`): charges recorded, held
+ * or slowed down, the charge itself always the real one.
  */
-import type { ChargeRequest, ChargeResult } from '../../../lambda/domain/payment-processor';
-import { SandboxPaymentProcessor } from '../../../lambda/domain/payment-processor';
+import { testApplication } from './application';
+import type { ChargeRecorder } from './observed-processor';
 
-const realCharge = SandboxPaymentProcessor.prototype.charge;
-
-export function spyOnCharges() {
-  return jest.spyOn(SandboxPaymentProcessor.prototype, 'charge');
+/** A mock called with every charge request of the test application from now on. */
+export function recordCharges(): ChargeRecorder {
+  return testApplication().processor.recordCharges();
 }
 
-/** The next charge waits at the processor until `release()`; `reached` resolves when it gets there. */
+/** The next charge waits at the processor until `release()`; `charges` records every charge from now on. */
 export function holdNextCharge() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let arrive!: () => void;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const spy = spyOnCharges().mockImplementationOnce(async function (
-    this: SandboxPaymentProcessor,
-    request: ChargeRequest,
-  ): Promise<ChargeResult> {
-    arrive();
-    await released;
-    return realCharge.call(this, request);
-  });
-  return { reached, release, spy };
+  const { processor } = testApplication();
+  const charges = processor.recordCharges();
+  return { ...processor.holdNextCharge(), charges };
 }
 
 /** Every charge takes `delayMs`; reports how many were ever in flight at once. */
 export function slowChargesTrackingConcurrency(delayMs: number) {
-  let inFlight = 0;
-  const stats = { maxInFlight: 0, calls: 0 };
-  const spy = spyOnCharges().mockImplementation(async function (
-    this: SandboxPaymentProcessor,
-    request: ChargeRequest,
-  ): Promise<ChargeResult> {
-    stats.calls += 1;
-    stats.maxInFlight = Math.max(stats.maxInFlight, ++inFlight);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return await realCharge.call(this, request);
-    } finally {
-      inFlight -= 1;
-    }
-  });
-  return { stats, spy };
+  const { processor } = testApplication();
+  processor.slowDown(delayMs);
+  return { stats: processor.concurrency };
 }
 
 /**
  * Sends `first`, holds its charge at the processor, sends `meanwhile` while it is held, then
- * lets the charge go. Returns both responses and the spy on the charges.
+ * lets the charge go. Returns both responses and the charges made meanwhile.
  */
 export async function whileChargeIsHeld<T>(
   first: () => Promise<T>,
   meanwhile: () => Promise<T>,
-): Promise<{ first: T; meanwhile: T; charges: ReturnType<typeof spyOnCharges> }> {
+): Promise<{ first: T; meanwhile: T; charges: ChargeRecorder }> {
   const held = holdNextCharge();
   const running = first();
   await held.reached;
   const concurrent = await meanwhile();
   held.release();
-  return { first: await running, meanwhile: concurrent, charges: held.spy };
+  return { first: await running, meanwhile: concurrent, charges: held.charges };
 }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiRoutes } from '../../../lib/api-routes';
 import { lambdaContext, toProxyEvent } from '../../../local/proxy-event';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { httpHandler as HttpHandler, RouteHandler } from '../../../lambda/http/handler';
+import { parseConfig } from '../../../lambda/app/config';
+import { createObservability } from '../../../lambda/app/dependencies';
+import { httpHandler, type LambdaHandler, type RouteHandler } from '../../../lambda/http/handler';
 import {
   jsonResponse,
   markReplayed,
@@ -24,34 +25,33 @@ function anEvent(headers: Record<string, string> = {}, body?: string): APIGatewa
 }
 
 /**
- * Loads the handler module with `env`, so that the Powertools logger and metrics it shares are
- * built as in a function, and captures what they print: one JSON document per line.
+ * Builds the logger and metrics as the composition root does for a function configured with
+ * `env`, and a handler factory over them; what they print is captured: one JSON document per
+ * line.
  */
-function loadModules(env: Record<string, string> = {}) {
-  let httpHandler!: typeof HttpHandler;
-  let metrics!: Metrics;
-  const previous = { ...process.env };
-  Object.assign(process.env, {
-    POWERTOOLS_SERVICE_NAME: 'payments-api',
+function compose(env: Record<string, string> = {}) {
+  const config = parseConfig({
+    ORDERS_TABLE_NAME: 'unused',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...env,
   });
-  delete process.env.POWERTOOLS_METRICS_DISABLED;
-  delete process.env.POWERTOOLS_DEV;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ httpHandler } = require('../../../lambda/http/handler') as {
-      httpHandler: typeof HttpHandler;
-    });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ metrics } = require('../../../lambda/clients') as { metrics: Metrics });
-  });
-  process.env = previous;
-  return { httpHandler, metrics };
+  const observability = createObservability(config);
+  const dependencies = { ...observability, corsAllowOrigins: config.corsAllowOrigins };
+  return {
+    handlerOf: (route: RouteHandler): LambdaHandler => httpHandler(dependencies, route),
+    metrics: observability.metrics,
+  };
 }
 
-const loadHandler = (env: Record<string, string> = {}) => loadModules(env).httpHandler;
+const handlerFactory = (env: Record<string, string> = {}) => compose(env).handlerOf;
+
+// Powertools reads its own switches when metrics are built: none may hide the EMF output here.
+const powertoolsSwitches = ['POWERTOOLS_METRICS_DISABLED', 'POWERTOOLS_DEV'] as const;
+const savedSwitches = powertoolsSwitches.map((name) => [name, process.env[name]] as const);
+beforeAll(() => powertoolsSwitches.forEach((name) => delete process.env[name]));
+afterAll(() => {
+  for (const [name, value] of savedSwitches) if (value !== undefined) process.env[name] = value;
+});
 
 /** A route that answers `response`. */
 const answering =
@@ -89,10 +89,10 @@ const emfDocuments = () => printedJson().filter((entry) => '_aws' in entry);
 async function invoke(
   route: RouteHandler,
   event: APIGatewayProxyEvent,
-  handler = loadHandler(),
+  handlerOf = handlerFactory(),
 ): Promise<APIGatewayProxyResult> {
   const context: Context = lambdaContext(createPayment);
-  return handler(route)(event, context);
+  return handlerOf(route)(event, context);
 }
 
 describe('httpHandler logging', () => {
@@ -117,7 +117,7 @@ describe('httpHandler logging', () => {
   });
 
   it('clears the keys of one request before the next one on the same container', async () => {
-    const handler = loadHandler();
+    const handler = handlerFactory();
     await invoke(
       answering(jsonResponse(201, {})),
       anEvent({ 'X-Tenant-Id': 'first', 'Idempotency-Key': 'k1' }),
@@ -189,6 +189,16 @@ describe('httpHandler metrics (EMF)', () => {
     expect(emfDocuments()).toHaveLength(1);
   });
 
+  it("publishes in the namespace POWERTOOLS_METRICS_NAMESPACE names, such as a stage's own", async () => {
+    const handlerOf = handlerFactory({ POWERTOOLS_METRICS_NAMESPACE: 'PaymentsApi-staging' });
+
+    await invoke(answering(markReplayed(jsonResponse(201, {}))), anEvent(), handlerOf);
+
+    expect(emfDocuments()).toMatchObject([
+      { _aws: { CloudWatchMetrics: [{ Namespace: 'PaymentsApi-staging' }] }, IdempotentReplay: 1 },
+    ]);
+  });
+
   it('publishes nothing for an answer that is not worth a metric', async () => {
     await invoke(answering(problem(404, 'order_not_found')), anEvent());
 
@@ -196,14 +206,14 @@ describe('httpHandler metrics (EMF)', () => {
   });
 
   it("publishes the route's own metrics in the same document, once per invocation", async () => {
-    const { httpHandler, metrics } = loadModules();
+    const { handlerOf, metrics } = compose();
     const route: RouteHandler = () => {
       metrics.addMetric('OrderCreated', 'Count', 1);
       return Promise.resolve(problem(503, 'service_unavailable'));
     };
 
-    await invoke(route, anEvent(), httpHandler);
-    await invoke(answering(jsonResponse(200, {})), anEvent(), httpHandler);
+    await invoke(route, anEvent(), handlerOf);
+    await invoke(answering(jsonResponse(200, {})), anEvent(), handlerOf);
 
     expect(emfDocuments()).toHaveLength(1);
     expect(emfDocuments()[0]).toMatchObject({ OrderCreated: 1, StoreUnavailable: 1 });
@@ -214,7 +224,7 @@ describe('httpHandler CORS', () => {
   const origin = 'https://shop.example.com';
 
   it('adds the CORS headers for an allowed origin', async () => {
-    const handler = loadHandler({ CORS_ALLOW_ORIGINS: `${origin}, https://admin.example.com` });
+    const handler = handlerFactory({ CORS_ALLOW_ORIGINS: `${origin}, https://admin.example.com` });
 
     const response = await invoke(
       answering(jsonResponse(201, {}, { Location: '/orders/ord_1' })),
@@ -231,7 +241,7 @@ describe('httpHandler CORS', () => {
   });
 
   it('does not allow any other origin', async () => {
-    const handler = loadHandler({ CORS_ALLOW_ORIGINS: origin });
+    const handler = handlerFactory({ CORS_ALLOW_ORIGINS: origin });
 
     const response = await invoke(
       answering(jsonResponse(200, {})),

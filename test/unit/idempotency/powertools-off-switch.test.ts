@@ -1,28 +1,24 @@
-import type * as IdempotentRouteModule from '../../../lambda/idempotency/idempotent-route';
+import { PowertoolsIdempotency } from '../../../lambda/idempotency/powertools-idempotency';
 
 describe("Powertools' POWERTOOLS_IDEMPOTENCY_DISABLED", () => {
-  const saved = { ...process.env };
+  const saved = process.env.POWERTOOLS_IDEMPOTENCY_DISABLED;
   afterEach(() => {
-    process.env = { ...saved };
+    if (saved === undefined) delete process.env.POWERTOOLS_IDEMPOTENCY_DISABLED;
+    else process.env.POWERTOOLS_IDEMPOTENCY_DISABLED = saved;
   });
 
   it('stops a POST route from starting instead of serving it without idempotency', () => {
-    process.env.IDEMPOTENCY_TABLE_NAME = 'idempotency';
+    const layer = new PowertoolsIdempotency({
+      persistence: () => {
+        throw new Error('never built');
+      },
+      replayWindowSeconds: 60,
+      localCacheSize: 0,
+    });
     process.env.POWERTOOLS_IDEMPOTENCY_DISABLED = 'true';
 
-    jest.isolateModules(() => {
-      const { idempotentRoute } =
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require('../../../lambda/idempotency/idempotent-route') as typeof IdempotentRouteModule;
-
-      expect(() =>
-        idempotentRoute({
-          route: 'POST /orders',
-          keyPrefix: 'create-order',
-          parse: (body) => body,
-          execute: () => Promise.reject(new Error('never runs')),
-        }),
-      ).toThrow('POWERTOOLS_IDEMPOTENCY_DISABLED is set');
-    });
+    expect(() =>
+      layer.guard('create-order', () => Promise.reject(new Error('never runs'))),
+    ).toThrow('POWERTOOLS_IDEMPOTENCY_DISABLED is set');
   });
 });

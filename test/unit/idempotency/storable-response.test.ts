@@ -1,10 +1,7 @@
-// The idempotency layer reads its table name when it loads; no table is touched here.
-process.env.IDEMPOTENCY_TABLE_NAME = 'unit-test-idempotency';
-
 import {
   MAX_STORED_RESPONSE_BYTES,
   storableResponse,
-} from '../../../lambda/idempotency/idempotent-route';
+} from '../../../lambda/idempotency/storable-response';
 import { jsonResponse } from '../../../lambda/http/response';
 
 describe('storableResponse', () => {

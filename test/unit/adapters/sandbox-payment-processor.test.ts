@@ -1,4 +1,4 @@
-import { SandboxPaymentProcessor } from '../../../lambda/domain/payment-processor';
+import { SandboxPaymentProcessor } from '../../../lambda/adapters/sandbox-payment-processor';
 
 const charge = (processor: SandboxPaymentProcessor, token: string, idempotencyKey = 'pay_1') =>
   processor.charge({
@@ -23,20 +23,22 @@ describe('SandboxPaymentProcessor', () => {
 
     const first = await charge(processor, 'tok_visa', 'pay_a');
     const repeated = await charge(processor, 'tok_chargeDeclined', 'pay_a');
-    await charge(processor, 'tok_visa', 'pay_b');
+    const other = await charge(processor, 'tok_chargeDeclined', 'pay_b');
 
+    expect(first).toEqual({ outcome: 'succeeded' });
     expect(repeated).toEqual(first);
-    expect(processor.chargesWithKey('pay_a')).toBe(1);
-    expect(processor.chargesWithKey('pay_c')).toBe(0);
-    expect(processor.chargesMade).toBe(2);
+    expect(other).toEqual({ outcome: 'declined', declineCode: 'card_declined' });
   });
 
-  it('records no charge for a token it cannot charge', async () => {
+  it('records no charge for a token it cannot charge: the key charges afresh later', async () => {
     const processor = new SandboxPaymentProcessor();
 
     await expect(charge(processor, 'tok_unknown')).rejects.toThrow(/cannot charge/);
 
-    expect(processor.chargesMade).toBe(0);
+    await expect(charge(processor, 'tok_insufficientFunds')).resolves.toEqual({
+      outcome: 'declined',
+      declineCode: 'insufficient_funds',
+    });
   });
 
   it.each(['tok_unknown', 'toString', '__proto__'])('does not accept %s', (token) => {

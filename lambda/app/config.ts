@@ -1,0 +1,172 @@
+/**
+ * The functions' configuration: their environment, read once at start-up by one schema, so that
+ * a misconfigured function fails before its first request and names every variable that is
+ * missing or invalid, instead of meeting `undefined` mid-request.
+ */
+import { LogLevel } from '@aws-lambda-powertools/logger';
+import * as z from 'zod/mini';
+import { METRICS_NAMESPACE } from '../metric-names';
+
+/** What every function needs. */
+export interface Config {
+  readonly ordersTableName: string;
+  /** A local DynamoDB-compatible engine; unset in AWS. */
+  readonly dynamoDbEndpoint: string | undefined;
+  /** The `service` of every log line and metric. */
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  /** Powertools' log level; Powertools' own default when unset. */
+  readonly logLevel: LogLevelName | undefined;
+  /** Browser origins answered with CORS headers; none unless the stack configures some. */
+  readonly corsAllowOrigins: readonly string[];
+}
+
+/** What the POST functions need on top: their idempotency layer and the card processor. */
+export interface IdempotentConfig extends Config {
+  readonly idempotency: {
+    readonly tableName: string;
+    /** How long a completed response is replayed. */
+    readonly replayWindowSeconds: number;
+    /**
+     * Completed records kept in the container's memory, so that a replay it has seen costs no
+     * DynamoDB call (Powertools' local LRU cache; `0` turns it off). Per container only: see
+     * docs/idempotency.md.
+     */
+    readonly localCacheSize: number;
+  };
+  /** Simulated round trip of the sandbox card processor, to make races observable locally. */
+  readonly sandboxLatencyMs: number;
+}
+
+export type LogLevelName = (typeof LogLevel)[keyof typeof LogLevel];
+const logLevelNames: readonly string[] = Object.values(LogLevel);
+
+/** Thrown at start-up: names every variable that is missing or invalid. */
+export class InvalidConfiguration extends Error {
+  override readonly name = 'InvalidConfiguration';
+}
+
+/** A variable that must be set to a non-empty string. */
+const required = z.pipe(
+  z.optional(z.string()),
+  z.transform((raw: string | undefined, context) => {
+    if (raw) return raw;
+    context.issues.push({ code: 'custom', message: 'is not set', input: raw });
+    return z.NEVER;
+  }),
+);
+
+/** An optional variable; empty counts as unset. */
+const optional = z.pipe(
+  z.optional(z.string()),
+  z.transform((raw: string | undefined) => (raw ? raw : undefined)),
+);
+
+/** A whole number of at least `min`, `fallback` when unset or empty. */
+const wholeNumber = (min: number, fallback: number) =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((raw: string | undefined, context) => {
+      if (raw === undefined || raw === '') return fallback;
+      const value = Number(raw);
+      if (/^\d+$/.test(raw) && Number.isSafeInteger(value) && value >= min) return value;
+      context.issues.push({
+        code: 'custom',
+        message: `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${raw}"`,
+        input: raw,
+      });
+      return z.NEVER;
+    }),
+  );
+
+const logLevel = z.pipe(
+  z.optional(z.string()),
+  z.transform((raw: string | undefined, context) => {
+    if (!raw) return undefined;
+    const level = raw.toUpperCase();
+    if (logLevelNames.includes(level)) return level as LogLevelName;
+    context.issues.push({
+      code: 'custom',
+      message: `must be one of ${logLevelNames.join(', ')}, got "${raw}"`,
+      input: raw,
+    });
+    return z.NEVER;
+  }),
+);
+
+const commaSeparated = z.pipe(
+  z.optional(z.string()),
+  z.transform((raw: string | undefined) =>
+    (raw ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  ),
+);
+
+const functionEnvironment = z.object({
+  ORDERS_TABLE_NAME: required,
+  DYNAMODB_ENDPOINT: optional,
+  POWERTOOLS_SERVICE_NAME: optional,
+  POWERTOOLS_METRICS_NAMESPACE: optional,
+  POWERTOOLS_LOG_LEVEL: logLevel,
+  CORS_ALLOW_ORIGINS: commaSeparated,
+});
+
+const idempotentFunctionEnvironment = z.extend(functionEnvironment, {
+  IDEMPOTENCY_TABLE_NAME: required,
+  IDEMPOTENCY_TTL_SECONDS: wholeNumber(1, 24 * 60 * 60),
+  IDEMPOTENCY_LOCAL_CACHE_SIZE: wholeNumber(0, 1000),
+  // Documented default 0: no simulated latency.
+  SANDBOX_LATENCY_MS: wholeNumber(0, 0),
+});
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The configuration of a function that reads orders and payments.
+ *
+ * @throws InvalidConfiguration naming every variable that is missing or invalid
+ */
+export function parseConfig(environment: Environment): Config {
+  return toConfig(parsed(functionEnvironment, environment));
+}
+
+/**
+ * The configuration of a POST function: everything {@link parseConfig} reads, and its
+ * idempotency layer and card processor.
+ *
+ * @throws InvalidConfiguration naming every variable that is missing or invalid
+ */
+export function parseIdempotentConfig(environment: Environment): IdempotentConfig {
+  const variables = parsed(idempotentFunctionEnvironment, environment);
+  return {
+    ...toConfig(variables),
+    idempotency: {
+      tableName: variables.IDEMPOTENCY_TABLE_NAME,
+      replayWindowSeconds: variables.IDEMPOTENCY_TTL_SECONDS,
+      localCacheSize: variables.IDEMPOTENCY_LOCAL_CACHE_SIZE,
+    },
+    sandboxLatencyMs: variables.SANDBOX_LATENCY_MS,
+  };
+}
+
+function parsed<S extends z.ZodMiniType>(schema: S, environment: Environment): z.output<S> {
+  const result = schema.safeParse(environment);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.')} environment variable ${issue.message}`,
+  );
+  throw new InvalidConfiguration(problems.join('; '));
+}
+
+function toConfig(variables: z.output<typeof functionEnvironment>): Config {
+  return {
+    ordersTableName: variables.ORDERS_TABLE_NAME,
+    dynamoDbEndpoint: variables.DYNAMODB_ENDPOINT,
+    serviceName: variables.POWERTOOLS_SERVICE_NAME ?? 'payments-api',
+    metricsNamespace: variables.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    logLevel: variables.POWERTOOLS_LOG_LEVEL,
+    corsAllowOrigins: variables.CORS_ALLOW_ORIGINS,
+  };
+}

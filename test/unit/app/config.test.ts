@@ -1,0 +1,102 @@
+import { parseConfig, parseIdempotentConfig } from '../../../lambda/app/config';
+
+const reader = { ORDERS_TABLE_NAME: 'orders' };
+const writer = { ...reader, IDEMPOTENCY_TABLE_NAME: 'idempotency' };
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(parseConfig(reader)).toEqual({
+      ordersTableName: 'orders',
+      dynamoDbEndpoint: undefined,
+      serviceName: 'payments-api',
+      metricsNamespace: 'PaymentsApi',
+      logLevel: undefined,
+      corsAllowOrigins: [],
+    });
+  });
+
+  it('reads every variable it knows', () => {
+    const config = parseConfig({
+      ...reader,
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+      POWERTOOLS_SERVICE_NAME: 'payments-api-staging',
+      POWERTOOLS_METRICS_NAMESPACE: 'PaymentsApi-staging',
+      POWERTOOLS_LOG_LEVEL: 'warn',
+      CORS_ALLOW_ORIGINS: ' https://shop.example.com, ,https://admin.example.com ',
+    });
+
+    expect(config).toEqual({
+      ordersTableName: 'orders',
+      dynamoDbEndpoint: 'http://127.0.0.1:8000',
+      serviceName: 'payments-api-staging',
+      metricsNamespace: 'PaymentsApi-staging',
+      logLevel: 'WARN',
+      corsAllowOrigins: ['https://shop.example.com', 'https://admin.example.com'],
+    });
+  });
+
+  it.each([{}, { ORDERS_TABLE_NAME: '' }])('names a missing table: %j', (environment) => {
+    expect(() => parseConfig(environment)).toThrow(
+      expect.objectContaining({
+        name: 'InvalidConfiguration',
+        message: 'ORDERS_TABLE_NAME environment variable is not set',
+      }),
+    );
+  });
+});
+
+describe('parseIdempotentConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(parseIdempotentConfig(writer)).toMatchObject({
+      ordersTableName: 'orders',
+      idempotency: { tableName: 'idempotency', replayWindowSeconds: 86_400, localCacheSize: 1000 },
+      sandboxLatencyMs: 0,
+    });
+  });
+
+  it('accepts SANDBOX_LATENCY_MS=0, its documented default, and no local cache', () => {
+    const config = parseIdempotentConfig({
+      ...writer,
+      SANDBOX_LATENCY_MS: '0',
+      IDEMPOTENCY_LOCAL_CACHE_SIZE: '0',
+    });
+
+    expect(config.sandboxLatencyMs).toBe(0);
+    expect(config.idempotency.localCacheSize).toBe(0);
+  });
+
+  it('reads whole numbers', () => {
+    const config = parseIdempotentConfig({
+      ...writer,
+      IDEMPOTENCY_TTL_SECONDS: '3600',
+      IDEMPOTENCY_LOCAL_CACHE_SIZE: '50',
+      SANDBOX_LATENCY_MS: '250',
+    });
+
+    expect(config).toMatchObject({
+      idempotency: { replayWindowSeconds: 3600, localCacheSize: 50 },
+      sandboxLatencyMs: 250,
+    });
+  });
+
+  it('names every variable that is missing or invalid, in one error', () => {
+    const parse = () =>
+      parseIdempotentConfig({
+        IDEMPOTENCY_TTL_SECONDS: '0',
+        IDEMPOTENCY_LOCAL_CACHE_SIZE: '1.5',
+        SANDBOX_LATENCY_MS: '-1',
+        POWERTOOLS_LOG_LEVEL: 'LOUD',
+      });
+
+    expect(parse).toThrow(
+      [
+        'ORDERS_TABLE_NAME environment variable is not set',
+        'POWERTOOLS_LOG_LEVEL environment variable must be one of TRACE, DEBUG, INFO, WARN, ERROR, SILENT, CRITICAL, got "LOUD"',
+        'IDEMPOTENCY_TABLE_NAME environment variable is not set',
+        'IDEMPOTENCY_TTL_SECONDS environment variable must be a whole number of at least 1, got "0"',
+        'IDEMPOTENCY_LOCAL_CACHE_SIZE environment variable must be a whole number, got "1.5"',
+        'SANDBOX_LATENCY_MS environment variable must be a whole number, got "-1"',
+      ].join('; '),
+    );
+  });
+});
