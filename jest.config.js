@@ -36,6 +36,7 @@ module.exports = {
         '<rootDir>/test/integration/local-server.test.ts',
         // Builds the proxy event of each deployed URL itself, and starts its own local server.
         '<rootDir>/test/integration/location.test.ts',
+        '<rootDir>/test/integration/npm-start-cleanup.test.ts',
         '<rootDir>/test/integration/engines.test.ts',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
