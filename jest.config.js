@@ -28,7 +28,7 @@ module.exports = {
       // The same suites again, over real HTTP through the local server (in-process).
       ...integration,
       displayName: 'integration-http',
-      // Suites that start their own local server (and proxy) have nothing to gain from a rerun.
+      // Suites that start their own local server, engines or proxy have nothing to gain from a rerun.
       // Fault tests drive the handlers directly (their own Lambda context, their own engine
       // proxy); HTTP would add nothing but waiting for the local server's timeouts.
       testPathIgnorePatterns: [
@@ -36,6 +36,8 @@ module.exports = {
         '<rootDir>/test/integration/local-server.test.ts',
         // Builds the proxy event of each deployed URL itself, and starts its own local server.
         '<rootDir>/test/integration/location.test.ts',
+        '<rootDir>/test/integration/npm-start-cleanup.test.ts',
+        '<rootDir>/test/integration/engines.test.ts',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
       ],

@@ -106,6 +106,15 @@ interface SignatureV4Like {
   ): Promise<{ headers: Record<string, string> }>;
 }
 
+/** The signing packages are optional peer dependencies: only a project that signs installs them. */
+function missingSigningPackages(error: Error): never {
+  throw new Error(
+    'SigV4 signing needs the optional peer dependencies @smithy/signature-v4, @smithy/hash-node ' +
+      'and, without explicit credentials, @aws-sdk/credential-provider-node: npm install ' +
+      `@smithy/signature-v4 @smithy/hash-node @aws-sdk/credential-provider-node (${error.message})`,
+  );
+}
+
 async function createSigner(
   region: string,
   credentials: AwsCredentials | (() => Promise<AwsCredentials>) | undefined,
@@ -113,9 +122,12 @@ async function createSigner(
   const [{ SignatureV4 }, { Hash }] = await Promise.all([
     import('@smithy/signature-v4'),
     import('@smithy/hash-node'),
-  ]);
+  ]).catch(missingSigningPackages);
   const provider =
-    credentials ?? (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+    credentials ??
+    (
+      await import('@aws-sdk/credential-provider-node').catch(missingSigningPackages)
+    ).defaultProvider();
   return new SignatureV4({
     service: 'execute-api',
     region,

@@ -1,9 +1,11 @@
 /**
- * The embedded DynamoDB-compatible engine for tests and the local server: Dynoxide on a free
- * loopback port, or whatever `DYNAMODB_ENDPOINT` points at (DynamoDB Local, for instance).
+ * The DynamoDB-compatible engine for tests, the local server and the checker: Dynoxide or
+ * DynamoDB Local started on a free loopback port, or any endpoint `DYNAMODB_ENDPOINT` names
+ * (`local/engine-choice.ts` says which).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import {
@@ -16,8 +18,11 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { idempotencyTableSchema, ordersTableSchema } from '../lambda/store/table-schema';
+import { installedEngines, planEngine, type EngineName, type EnginePlan } from './engine-choice';
 
 export interface DynamoDbEngine {
+  /** What serves `endpoint`: an engine this module started, or an endpoint run by someone else. */
+  readonly name: EngineName | 'endpoint';
   readonly endpoint: string;
   /** Stops the engine if this module started it; a no-op for an external endpoint. */
   stop(): Promise<void>;
@@ -28,8 +33,32 @@ export interface TableNames {
   readonly idempotency: string;
 }
 
-const DYNOXIDE_PACKAGE = `@dynoxide/${process.platform}-${process.arch}`;
-const STARTUP_TIMEOUT_MS = 10_000;
+export interface EngineOptions {
+  /**
+   * Where a started engine keeps its data; in memory when unset. Dynoxide keeps it in this file,
+   * DynamoDB Local in this directory (created if missing). An external endpoint keeps its own.
+   */
+  readonly dbPath?: string;
+  /** Aborting stops an engine that is still starting, and the start rejects. */
+  readonly signal?: AbortSignal;
+  /** Starts this engine, whatever `DYNAMODB_ENGINE` and `DYNAMODB_ENDPOINT` say. */
+  readonly engine?: EngineName;
+}
+
+/** Display names, for messages. */
+export const engineTitles: Record<DynamoDbEngine['name'], string> = {
+  dynoxide: 'Dynoxide',
+  'dynamodb-local': 'DynamoDB Local',
+  endpoint: 'DYNAMODB_ENDPOINT',
+};
+
+/** A JVM starting on a busy machine takes seconds, Dynoxide milliseconds. */
+const STARTUP_TIMEOUT_MS: Record<EngineName, number> = {
+  dynoxide: 10_000,
+  'dynamodb-local': 60_000,
+};
+/** How long an external endpoint may take to answer at start-up (a container still starting). */
+const ENDPOINT_TIMEOUT_MS = 5_000;
 
 /**
  * The SDK insists on a region and credentials even for a local engine; supply harmless ones
@@ -42,33 +71,96 @@ export function useLocalAwsDefaults(): void {
 }
 
 /**
- * Uses `DYNAMODB_ENDPOINT` when set; otherwise starts Dynoxide (in memory, or in `dbPath`).
+ * Starts the engine `DYNAMODB_ENGINE` selects (or the one available), or checks that
+ * `DYNAMODB_ENDPOINT` answers, and resolves once it serves requests.
  *
- * @throws Error when Dynoxide is not installed for this platform and no endpoint is set
+ * @throws EngineUnavailable when no engine can run here (the message names the ways out)
+ * @throws Error when the engine exits or stays silent, or the endpoint does not answer
  */
-export async function startDynamoDbEngine(
-  options: { dbPath?: string } = {},
-): Promise<DynamoDbEngine> {
+export async function startDynamoDbEngine(options: EngineOptions = {}): Promise<DynamoDbEngine> {
   useLocalAwsDefaults();
-  const external = process.env.DYNAMODB_ENDPOINT;
-  if (external) return { endpoint: external, stop: async () => {} };
-
-  const binary = dynoxideBinary();
-  // The port is free when probed but could be taken before Dynoxide binds it: try again.
+  const plan = planEngine(
+    options.engine ? { DYNAMODB_ENGINE: options.engine } : process.env,
+    installedEngines(),
+  );
+  if (plan.kind === 'endpoint') {
+    await waitUntilAnswering(plan.endpoint, {
+      timeoutMs: ENDPOINT_TIMEOUT_MS,
+      signal: options.signal,
+      failure: (detail) =>
+        `DYNAMODB_ENDPOINT=${plan.endpoint} does not answer${detail}. Start the engine there, ` +
+        'or unset DYNAMODB_ENDPOINT to have one started here.',
+    });
+    return { name: 'endpoint', endpoint: plan.endpoint, stop: async () => {} };
+  }
+  // The port is free when probed but could be taken before the engine binds it: try again.
   for (let attempt = 1; ; attempt++) {
     const port = await freeLoopbackPort();
-    const args = ['serve', '--host', '127.0.0.1', '--port', String(port)];
-    if (options.dbPath) args.push('--db-path', options.dbPath);
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const endpoint = `http://127.0.0.1:${port}`;
-    try {
-      await waitUntilServing(child, endpoint);
-      return { endpoint, stop: () => stopProcess(child) };
-    } catch (error) {
+    const { command, args } = commandLine(plan, port, options.dbPath);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Whatever ends this process (an uncaught error, process.exit) ends the engine too.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    const stop = async () => {
       await stopProcess(child);
-      if (attempt >= 3) throw error;
+      process.removeListener('exit', killOnExit);
+    };
+    try {
+      await waitUntilServing(child, `http://127.0.0.1:${port}`, plan.kind, options.signal);
+      return { name: plan.kind, endpoint: `http://127.0.0.1:${port}`, stop };
+    } catch (error) {
+      await stop();
+      if (!(error instanceof EngineExited) || attempt >= 3) throw error;
     }
   }
+}
+
+function commandLine(
+  plan: Exclude<EnginePlan, { kind: 'endpoint' }>,
+  port: number,
+  dbPath: string | undefined,
+): { command: string; args: string[] } {
+  switch (plan.kind) {
+    case 'dynoxide':
+      return {
+        command: plan.binary,
+        args: [
+          'serve',
+          ...['--host', '127.0.0.1', '--port', String(port)],
+          ...(dbPath ? ['--db-path', dbPath] : []),
+        ],
+      };
+    case 'dynamodb-local':
+      if (dbPath) ensureDirectory(dbPath);
+      return {
+        command: plan.java,
+        args: [
+          // No hsperfdata file in /tmp, which a killed JVM would leave behind.
+          '-XX:-UsePerfData',
+          // The quick compiler only: starts in about two thirds of the time, fast enough for tests.
+          '-XX:TieredStopAtLevel=1',
+          `-Djava.library.path=${path.join(plan.directory, 'DynamoDBLocal_lib')}`,
+          ...['-jar', path.join(plan.directory, 'DynamoDBLocal.jar')],
+          ...['-port', String(port)],
+          // One database whatever the client's credentials and region, as with Dynoxide: the
+          // handlers, the tests and the AWS CLI may not sign alike, and should see the same tables.
+          '-sharedDb',
+          '-disableTelemetry',
+          ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
+        ],
+      };
+  }
+}
+
+function ensureDirectory(dbPath: string): void {
+  const existing = statSync(dbPath, { throwIfNoEntry: false });
+  if (existing && !existing.isDirectory()) {
+    throw new Error(
+      `DB_PATH=${dbPath} is a file: DynamoDB Local keeps its data in a directory (Dynoxide in a ` +
+        'file). Name a directory, or use the engine that wrote this file.',
+    );
+  }
+  mkdirSync(dbPath, { recursive: true });
 }
 
 /** A client for administering the engine (creating tables); not the one the handlers use. */
@@ -149,18 +241,6 @@ async function createTableIfMissing(
   );
 }
 
-function dynoxideBinary(): string {
-  try {
-    return path.join(path.dirname(require.resolve(`${DYNOXIDE_PACKAGE}/package.json`)), 'dynoxide');
-  } catch {
-    throw new Error(
-      `The embedded DynamoDB engine (${DYNOXIDE_PACKAGE}) is not installed: Dynoxide ships ` +
-        `binaries for some platforms only. Point DYNAMODB_ENDPOINT at a DynamoDB-compatible ` +
-        `endpoint instead, e.g. DynamoDB Local: DYNAMODB_ENDPOINT=http://127.0.0.1:8000`,
-    );
-  }
-}
-
 /** A loopback port that was free when probed (someone may still take it before it is bound). */
 export async function freeLoopbackPort(): Promise<number> {
   const server = createServer();
@@ -172,35 +252,95 @@ export async function freeLoopbackPort(): Promise<number> {
   return address.port;
 }
 
-async function waitUntilServing(child: ChildProcess, endpoint: string): Promise<void> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`Dynoxide exited with code ${String(code)} before serving: ${output.trim()}`);
+class EngineExited extends Error {
+  override name = 'EngineExited';
+}
+
+/** A client that gives up quickly, for probing whether an engine answers yet. */
+function probeClient(endpoint: string): DynamoDBClient {
+  useLocalAwsDefaults();
+  return new DynamoDBClient({
+    endpoint,
+    maxAttempts: 1,
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    },
   });
-  exited.catch(() => {});
-  const client = adminClient(endpoint);
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+}
+
+/** Resolves once `endpoint` answers `ListTables`. */
+async function waitUntilAnswering(
+  endpoint: string,
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /** Rejects with this instead of waiting further (the engine process exited). */
+    gaveUp?: Promise<never>;
+    failure: (detail: string) => string;
+  },
+): Promise<void> {
+  const client = probeClient(endpoint);
+  const aborted = new Promise<never>((_, reject) => {
+    const signal = options.signal;
+    const abort = () => reject(new Error('interrupted while waiting for DynamoDB'));
+    if (signal?.aborted) abort();
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+  aborted.catch(() => {});
+  const interrupted = options.gaveUp ? Promise.race([aborted, options.gaveUp]) : aborted;
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError = '';
   try {
     while (Date.now() < deadline) {
-      const ready = client.send(new ListTablesCommand({ Limit: 1 })).then(
+      const answered = client.send(new ListTablesCommand({ Limit: 1 })).then(
         () => true,
-        () => false,
+        (error: Error) => {
+          lastError = error.message || error.name;
+          return false;
+        },
       );
-      if (await Promise.race([ready, exited])) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (await Promise.race([answered, interrupted])) return;
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 100)), interrupted]);
     }
     throw new Error(
-      `Dynoxide did not answer on ${endpoint} within ${STARTUP_TIMEOUT_MS} ms: ${output.trim()}`,
+      options.failure(` within ${options.timeoutMs} ms${lastError ? ` (${lastError})` : ''}`),
     );
   } finally {
     client.destroy();
   }
 }
 
+async function waitUntilServing(
+  child: ChildProcess,
+  endpoint: string,
+  engine: EngineName,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  // The end of what the engine printed, to explain a failure.
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const title = engineTitles[engine];
+  const exited = once(child, 'exit').then(([code, exitSignal]) => {
+    throw new EngineExited(
+      `${title} exited (${String(code ?? exitSignal)}) before serving: ${output.trim()}`,
+    );
+  });
+  exited.catch(() => {});
+  await waitUntilAnswering(endpoint, {
+    timeoutMs: STARTUP_TIMEOUT_MS[engine],
+    signal,
+    gaveUp: exited,
+    failure: (detail) => `${title} did not answer on ${endpoint}${detail}: ${output.trim()}`,
+  });
+}
+
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // No pid: it never started (the command was not found).
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -5,14 +5,13 @@
  * With `FAULT_INJECTION=1` (the exactly-once checker), it runs the fault-injecting entry
  * (`local/faults/entry.ts`) instead: the same handlers, with fault points around their ports.
  */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { apiRoutes } from '../lib/api-routes';
 import { bundleEntry, bundleFunctions } from './bundle';
-import { adminClient, createTables, startDynamoDbEngine } from './dynamodb-engine';
+import { adminClient, createTables, engineTitles, startDynamoDbEngine } from './dynamodb-engine';
 import { createLocalServer, type LambdaHandler } from './server';
 
 /** Local defaults; anything already in the environment wins and reaches the handlers as is. */
@@ -26,52 +25,81 @@ function useLocalDefaults(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-async function main(): Promise<void> {
+/** What start-up acquired, released in reverse order however the server ends. */
+class Resources {
+  private readonly releases: (() => Promise<void> | void)[] = [];
+
+  add(release: () => Promise<void> | void): void {
+    this.releases.push(release);
+  }
+
+  async releaseAll(): Promise<void> {
+    for (const release of this.releases.splice(0).reverse()) {
+      try {
+        await release();
+      } catch (error) {
+        console.error(`while shutting down: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Starts the server; resolves once it listens. Everything it acquires goes into `resources`. */
+async function startServer(resources: Resources, signal: AbortSignal): Promise<void> {
   const started = Date.now();
-  useLocalDefaults();
   const port = Number(process.env.PORT ?? 3000);
 
-  const engine = await startDynamoDbEngine({ dbPath: process.env.DB_PATH });
+  const engine = await startDynamoDbEngine({ dbPath: process.env.DB_PATH, signal });
+  resources.add(() => engine.stop());
+  signal.throwIfAborted();
+
+  const admin = adminClient(engine.endpoint);
+  try {
+    await createTables(admin, {
+      orders: process.env.ORDERS_TABLE_NAME ?? '',
+      idempotency: process.env.IDEMPOTENCY_TABLE_NAME ?? '',
+    });
+  } finally {
+    admin.destroy();
+  }
+  signal.throwIfAborted();
+  process.env.DYNAMODB_ENDPOINT = engine.endpoint;
+
   // A fresh directory per server, so that two servers never load each other's half-written bundles.
   const buildDir = mkdtempSync(path.join(tmpdir(), 'payments-api-build-'));
-  const handlers = new Map<string, LambdaHandler>();
+  resources.add(() => rmSync(buildDir, { recursive: true, force: true }));
+  // Loaded now, not on first use: a handler that cannot start fails `npm start` itself.
+  const handlers = await loadHandlers(buildDir);
+  signal.throwIfAborted();
+
   const server = createLocalServer({
     handlerFor: (route) => handlers.get(route.functionId) as LambdaHandler,
   });
-  // Installed before anything is announced, so that a signal never finds the default handler
-  // and leaves the engine running.
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
+  resources.add(() => {
     if (server.listening) server.close();
     server.closeIdleConnections();
-    rmSync(buildDir, { recursive: true, force: true });
-    void engine.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-
-  const admin = adminClient(engine.endpoint);
-  await createTables(admin, {
-    orders: process.env.ORDERS_TABLE_NAME ?? '',
-    idempotency: process.env.IDEMPOTENCY_TABLE_NAME ?? '',
   });
-  admin.destroy();
-  process.env.DYNAMODB_ENDPOINT = engine.endpoint;
-
-  // Loaded now, not on first use: a handler that cannot start fails `npm start` itself.
-  for (const [functionId, handler] of await loadHandlers(buildDir)) {
-    handlers.set(functionId, handler);
-  }
   server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} on 127.0.0.1 is in use: stop what listens there, or choose another ` +
+                'port (PORT=3001 npm start; PORT=0 takes any free one).',
+            )
+          : error,
+      ),
+    );
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   console.log(`Payments API listening on ${url} (ready in ${Date.now() - started} ms)`);
+  const storage = process.env.DB_PATH ? `data in ${process.env.DB_PATH}` : 'in memory';
   console.log(
-    `DynamoDB: ${engine.endpoint}${process.env.DB_PATH ? ` (data in ${process.env.DB_PATH})` : ' (in memory)'}`,
+    `DynamoDB: ${engine.endpoint} (${engineTitles[engine.name]}` +
+      `${engine.name === 'endpoint' ? '' : `, ${storage}`})`,
   );
   console.log(
     `Try:\n  curl -s -X POST ${url}/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1' \\\n` +
@@ -96,7 +124,39 @@ async function loadHandlers(buildDir: string): Promise<ReadonlyMap<string, Lambd
   );
 }
 
-main().catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
+/**
+ * Runs until SIGINT or SIGTERM (Ctrl-C, or npm passing either on), then stops the server and
+ * the engine and removes the bundles; a start-up that fails or is interrupted does the same.
+ *
+ * @returns the exit code
+ */
+async function main(): Promise<number> {
+  useLocalDefaults();
+  const resources = new Resources();
+  const interrupted = new AbortController();
+  // Installed before anything starts, so that a signal never finds the default handler and
+  // leaves the engine running.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (interrupted.signal.aborted) return;
+      console.log(`${signal}: shutting down`);
+      interrupted.abort(new Error(`${signal} during start-up`));
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  try {
+    await startServer(resources, interrupted.signal);
+    await stopped;
+    return 0;
+  } catch (error) {
+    if (interrupted.signal.aborted) return 0;
+    console.error((error as Error).message);
+    return 1;
+  } finally {
+    await resources.releaseAll();
+  }
+}
+
+void main().then((code) => process.exit(code));

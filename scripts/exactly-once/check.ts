@@ -78,6 +78,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   const server = new ServerProcess({
     port: await freeLoopbackPort(),
     dbPath: path.join(workDir, 'payments.db'),
+    tempRoot: workDir,
     tables,
     faults: {
       seed: options.seed,
@@ -158,7 +159,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         if (sent >= nextKillAt) {
           nextKillAt += killEvery;
           log(`SIGKILL after ${sent} requests`);
-          server.kill();
+          void server.kill();
         }
         await scenario(scenarios++);
       }

@@ -1,9 +1,12 @@
 /**
  * The local server as a child process the checker can kill like a machine failure: started in
  * its own process group (so SIGKILL takes the embedded engine down with it) on a persistent
- * engine file, and restarted on that same file whenever it dies.
+ * engine file, and restarted on that same file whenever it dies. A killed server cannot clean
+ * up after itself: each one gets its own TMPDIR, removed here once it has exited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import type { RandomFaults } from '../../local/faults/fault-injector';
@@ -13,6 +16,8 @@ const repositoryRoot = path.resolve(__dirname, '../..');
 export interface ServerProcessOptions {
   readonly port: number;
   readonly dbPath: string;
+  /** Where each server's own temporary directory is made (and removed once it exits). */
+  readonly tempRoot: string;
   readonly tables: { readonly orders: string; readonly idempotency: string };
   /** Random faults of every server started; the seed is varied per start. */
   readonly faults: RandomFaults;
@@ -54,13 +59,20 @@ export class ServerProcess {
     await this.ready;
   }
 
-  /** SIGKILLs the server's whole process group; it restarts by itself. */
-  kill(): void {
-    const pid = this.child?.pid;
-    if (pid === undefined || this.child?.exitCode !== null) return;
+  /**
+   * SIGKILLs the server's whole process group; it restarts by itself.
+   *
+   * @returns once the killed server has exited and its successor is starting
+   */
+  async kill(): Promise<void> {
+    const child = this.child;
+    const pid = child?.pid;
+    if (!child || pid === undefined || child.exitCode !== null) return;
     this.stats.kills += 1;
     this.killedByChecker = true;
+    const exited = once(child, 'exit');
     process.kill(-pid, 'SIGKILL');
+    await exited;
   }
 
   /** Stops the server for good (SIGTERM: it stops its engine cleanly) and waits for it. */
@@ -84,6 +96,7 @@ export class ServerProcess {
       return Promise.reject(new Error('the server failed to start 5 times'));
     const { port, dbPath, tables, faults } = this.options;
     const start = this.stats.starts++;
+    const tempDir = mkdtempSync(path.join(this.options.tempRoot, 'server-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
       cwd: repositoryRoot,
       detached: true, // its own process group: a group kill reaches the engine too
@@ -91,6 +104,7 @@ export class ServerProcess {
       env: {
         ...process.env,
         PORT: String(port),
+        TMPDIR: tempDir,
         DB_PATH: dbPath,
         ORDERS_TABLE_NAME: tables.orders,
         IDEMPOTENCY_TABLE_NAME: tables.idempotency,
@@ -119,6 +133,7 @@ export class ServerProcess {
       );
     });
     child.once('exit', () => {
+      rmSync(tempDir, { recursive: true, force: true });
       if (this.stopping) return;
       // Killed by the checker, or by itself at a crash fault: start it again on the same file.
       if (!this.killedByChecker) this.stats.crashes += 1;

@@ -72,6 +72,9 @@ async function startServer(env: Record<string, string> = {}): Promise<RunningSer
   };
 }
 
+/** A server start includes the engine's: seconds for a JVM on a busy machine. */
+const SERVER_STARTS = 120_000;
+
 const json = (key: string, tenant: string) => ({
   'Content-Type': 'application/json',
   'Idempotency-Key': key,
@@ -83,7 +86,7 @@ describe('npm start', () => {
 
   beforeAll(async () => {
     server = await startServer();
-  });
+  }, SERVER_STARTS);
 
   afterAll(async () => {
     if (server.process.exitCode === null) await server.stop();
@@ -209,34 +212,44 @@ describe('npm start lifecycle', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'payments-api-test-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('shuts down cleanly on SIGTERM, engine included', async () => {
-    const server = await startServer();
-    const engineUrl = /DynamoDB: (http:\/\/\S+)/.exec(server.output())?.[1] ?? '';
+  it(
+    'shuts down cleanly on SIGTERM, engine included',
+    async () => {
+      const server = await startServer();
+      const engineUrl = /DynamoDB: (http:\/\/\S+)/.exec(server.output())?.[1] ?? '';
 
-    const exitCode = await server.stop();
+      const exitCode = await server.stop();
 
-    // The output explains a failure.
-    expect({ exitCode, output: server.output() }).toMatchObject({ exitCode: 0 });
-    await expect(fetch(engineUrl)).rejects.toThrow();
-  });
+      // The output explains a failure.
+      expect({ exitCode, output: server.output() }).toMatchObject({ exitCode: 0 });
+      await expect(fetch(engineUrl)).rejects.toThrow();
+    },
+    SERVER_STARTS,
+  );
 
-  it('keeps data across restarts with DB_PATH', async () => {
-    const tenant = aTenant();
-    const env = { DB_PATH: path.join(dataDir, 'payments.db') };
-    const first = await startServer(env);
-    const created = await fetch(`${first.url}/orders`, {
-      method: 'POST',
-      headers: json(aKey(), tenant),
-      body: JSON.stringify(aCreateOrderRequest()),
-    });
-    const { id } = (await created.json()) as { id: string };
-    await first.stop();
+  it(
+    'keeps data across restarts with DB_PATH',
+    async () => {
+      const tenant = aTenant();
+      const env = { DB_PATH: path.join(dataDir, 'payments.db') };
+      const first = await startServer(env);
+      const created = await fetch(`${first.url}/orders`, {
+        method: 'POST',
+        headers: json(aKey(), tenant),
+        body: JSON.stringify(aCreateOrderRequest()),
+      });
+      const { id } = (await created.json()) as { id: string };
+      await first.stop();
 
-    const second = await startServer(env);
-    const read = await fetch(`${second.url}/orders/${id}`, { headers: { 'X-Tenant-Id': tenant } });
-    await second.stop();
+      const second = await startServer(env);
+      const read = await fetch(`${second.url}/orders/${id}`, {
+        headers: { 'X-Tenant-Id': tenant },
+      });
+      await second.stop();
 
-    expect(created.status).toBe(201);
-    expect(read.status).toBe(200);
-  });
+      expect(created.status).toBe(201);
+      expect(read.status).toBe(200);
+    },
+    2 * SERVER_STARTS,
+  );
 });
