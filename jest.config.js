@@ -30,7 +30,8 @@ module.exports = {
       displayName: 'integration-http',
       // Suites that start their own local server, engines or proxy have nothing to gain from a rerun.
       // Fault tests drive the handlers directly (their own Lambda context, their own engine
-      // proxy); HTTP would add nothing but waiting for the local server's timeouts.
+      // proxy); HTTP would add nothing but waiting for the local server's timeouts. Protocol
+      // tests drive the domain functions, or count the calls behind their own engine proxy.
       testPathIgnorePatterns: [
         '/node_modules/',
         '<rootDir>/test/integration/local-server.test.ts',
@@ -40,6 +41,7 @@ module.exports = {
         '<rootDir>/test/integration/engines.test.ts',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
+        '<rootDir>/test/integration/protocol/',
       ],
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/over-http.ts'],
     },

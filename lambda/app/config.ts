@@ -5,6 +5,7 @@
  */
 import { LogLevel } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
+import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from '../domain/payment';
 import { METRICS_NAMESPACE } from '../metric-names';
 
 /** What every function needs. */
@@ -36,6 +37,11 @@ export interface IdempotentConfig extends Config {
   };
   /** Simulated round trip of the sandbox card processor, to make races observable locally. */
   readonly sandboxLatencyMs: number;
+  /**
+   * How far apart the clocks of two instances may be (ms). An expiry one instance wrote is
+   * taken for past by another only this much after it: the bound the protocol assumes.
+   */
+  readonly clockSkewMarginMs: number;
 }
 
 export type LogLevelName = (typeof LogLevel)[keyof typeof LogLevel];
@@ -119,6 +125,7 @@ const idempotentFunctionEnvironment = z.extend(functionEnvironment, {
   IDEMPOTENCY_LOCAL_CACHE_SIZE: wholeNumber(0, 1000),
   // Documented default 0: no simulated latency.
   SANDBOX_LATENCY_MS: wholeNumber(0, 0),
+  CLOCK_SKEW_MARGIN_MS: wholeNumber(0, DEFAULT_CLOCK_SKEW_MARGIN_MS),
 });
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -148,6 +155,7 @@ export function parseIdempotentConfig(environment: Environment): IdempotentConfi
       localCacheSize: variables.IDEMPOTENCY_LOCAL_CACHE_SIZE,
     },
     sandboxLatencyMs: variables.SANDBOX_LATENCY_MS,
+    clockSkewMarginMs: variables.CLOCK_SKEW_MARGIN_MS,
   };
 }
 

@@ -29,6 +29,8 @@ export interface Dependencies extends HttpDependencies {
 export interface IdempotentDependencies extends Dependencies {
   readonly processor: PaymentProcessor;
   readonly idempotency: IdempotencyLayer;
+  /** How far apart the instances' clocks may be (ms): expiries are trusted only this much later. */
+  readonly clockSkewMarginMs: number;
 }
 
 /**
@@ -140,5 +142,6 @@ export function createIdempotentDependencies(
     ...createDependencies(config, client),
     processor: new SandboxPaymentProcessor(config.sandboxLatencyMs),
     idempotency: createIdempotencyLayer(config, client),
+    clockSkewMarginMs: config.clockSkewMarginMs,
   };
 }

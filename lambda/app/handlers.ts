@@ -51,7 +51,7 @@ export function createOrderHandler(dependencies: IdempotentDependencies): Lambda
 
 /** POST /payments */
 export function createPaymentHandler(dependencies: IdempotentDependencies): LambdaHandler {
-  const { store, processor, clock, logger, metrics, idempotency } = dependencies;
+  const { store, processor, clock, clockSkewMarginMs, logger, metrics, idempotency } = dependencies;
   return httpHandler(
     dependencies,
     idempotentRoute(idempotency, {
@@ -72,7 +72,7 @@ export function createPaymentHandler(dependencies: IdempotentDependencies): Lamb
       },
       execute: async ({ input, ...request }) => {
         const created = await createPayment(
-          { store, processor, clock },
+          { store, processor, clock, clockSkewMarginMs },
           { ...request, draft: input },
         );
         if (!created.existed) {

@@ -1,9 +1,10 @@
 import type { Created } from './create-order';
 import { IdempotencyKeyReused, OrderAlreadyPaid, OrderNotFound, PaymentInProgress } from './errors';
 import { deriveResourceId, ID_NAMESPACES } from './ids';
-import type { Clock, OrdersStore, PaymentAttempt } from './ports';
+import type { Clock, Lease, OrdersStore, PaymentAttempt } from './ports';
 import {
   assertPayable,
+  hasExpired,
   leaseExpiry,
   paymentFromCharge,
   type Payment,
@@ -25,16 +26,24 @@ export interface PaymentDependencies {
   readonly store: OrdersStore;
   readonly processor: PaymentProcessor;
   readonly clock: Clock;
+  /**
+   * How far this instance's clock may be from the others' (ms): a lease another instance
+   * wrote is taken for expired only this much after its expiry.
+   */
+  readonly clockSkewMarginMs: number;
 }
 
 /**
  * Pays an order at most once.
  *
  * The payment id comes from the idempotency key, so a retry finds the payment its key made.
- * Otherwise the order is claimed for this attempt (a lease, so only one attempt at a time
- * reaches the processor), the processor is charged with the payment id as its idempotency
- * key, and the outcome is recorded atomically with the order's move to PAID. An attempt that
- * died holding an expired lease is finished first, so its charge is never doubled.
+ * The order is claimed for this attempt in one atomic write that also reserves the payment id
+ * for this request and checks the order is payable (a lease, so only one attempt at a time
+ * reaches the processor); the processor is charged with the payment id as its idempotency
+ * key, and the outcome is recorded atomically with the order's move to PAID. Nothing is read
+ * first: a claim that does not go through says what it found instead. An attempt that died
+ * holding an expired lease is finished first, under its own processor key, so its charge is
+ * never doubled; this key's own earlier attempt is finished by its retry.
  *
  * @throws OrderNotFound, OrderAlreadyPaid, AmountMismatch: business outcomes
  * @throws PaymentInProgress when another attempt holds the order
@@ -44,52 +53,81 @@ export async function createPayment(
   dependencies: PaymentDependencies,
   command: CreatePaymentCommand,
 ): Promise<Created<Payment>> {
-  const { store } = dependencies;
-  const { tenant, draft } = command;
+  const { store, clock, clockSkewMarginMs } = dependencies;
+  const { tenant, draft, fingerprint } = command;
   const id = deriveResourceId(prefix, tenant, route, command.idempotencyKey);
+  const attempt: PaymentAttempt = {
+    paymentId: id,
+    fingerprint,
+    draft,
+    startedAt: clock().getTime(),
+  };
 
-  // Both reads at once: the order is needed unless the key already paid, which is rare.
-  const [existing, order] = await Promise.all([
-    store.getPayment(tenant, id),
-    store.getOrder(tenant, draft.orderId),
-  ]);
-  if (existing) {
-    if (existing.fingerprint !== command.fingerprint) throw new IdempotencyKeyReused();
-    return { resource: existing.resource, existed: true };
-  }
-  // The processor knows the payment id only as an idempotency key, and answers a repeated key
-  // with its first charge. Once an attempt with this id may have charged (it crashed, or failed
-  // after the charge, and its idempotency record is gone), a request with another body must not
-  // reuse the id: it would be handed that first charge, for another order or amount.
-  if (!(await store.reservePaymentId(tenant, id, command.fingerprint))) {
-    throw new IdempotencyKeyReused();
-  }
-  if (!order) throw new OrderNotFound(draft.orderId);
-  assertPayable(order, draft);
-
-  const attempt: PaymentAttempt = { paymentId: id, fingerprint: command.fingerprint, draft };
   for (;;) {
-    const now = dependencies.clock();
-    const claim = await store.claimOrder(tenant, attempt, leaseExpiry(now), now.getTime());
+    const now = clock();
+    const claim = await store.claimOrder(tenant, attempt, leaseExpiry(now));
     switch (claim.kind) {
       case 'claimed':
         return { resource: await completeAttempt(dependencies, tenant, attempt), existed: false };
-      case 'abandoned': {
-        // Its process died after claiming the order, perhaps after the processor charged.
-        // Finishing it under its own processor key settles that charge instead of adding one.
-        const settled = await completeAttempt(dependencies, tenant, claim.attempt);
-        if (settled.status === 'SUCCEEDED') throw new OrderAlreadyPaid(order.id);
-        break; // declined: the order is payable again, claim it for this attempt
-      }
-      case 'not_found':
-        throw new OrderNotFound(order.id);
-      case 'paid':
-        throw new OrderAlreadyPaid(order.id);
-      case 'claimed_by_another_attempt':
-        throw new PaymentInProgress(order.id);
-      case 'held_for_another_request':
+      case 'payment_exists':
+        // The processor knows the payment id only as an idempotency key: a request with
+        // another body must not be handed the payment this key made.
+        if (claim.payment.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
+        return { resource: claim.payment.resource, existed: true };
+      case 'payment_id_taken':
+        // An attempt with this id may have charged (it crashed, and its idempotency record is
+        // gone): another body must not reuse the id, or it would get that first charge.
         throw new IdempotencyKeyReused();
+      case 'order_not_found':
+        throw new OrderNotFound(draft.orderId);
+      case 'busy':
+        throw new PaymentInProgress(draft.orderId);
+      case 'order_refused': {
+        assertPayable(claim.order, draft);
+        const { lease } = claim;
+        // Refused as it was when refused, yet payable and free: the store and this code disagree.
+        if (!lease) throw new Error(`Order ${draft.orderId} refused a claim without a reason`);
+        // This key's own earlier attempt crashed (its retry runs, so its idempotency lock was
+        // released): the retry finishes it at once, but only the very same request may.
+        // Another key's attempt may still be running until its lease has surely expired.
+        const own = lease.paymentId === id;
+        if (own && lease.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
+        if (!own && !hasExpired(lease, now, clockSkewMarginMs)) {
+          throw new PaymentInProgress(draft.orderId);
+        }
+        const finished = await finishAbandonedAttempt(dependencies, tenant, lease, now);
+        if (finished === 'in_progress') throw new PaymentInProgress(draft.orderId);
+        if (finished === 'recorded') continue; // the next claim finds the payment, or the order free
+        if (own) return { resource: finished, existed: false };
+        if (finished.status === 'SUCCEEDED') throw new OrderAlreadyPaid(draft.orderId);
+        continue; // declined: the order is payable again, claim it for this attempt
+      }
     }
+  }
+}
+
+/**
+ * Finishes an attempt that died holding `lease`, perhaps after the processor charged: the
+ * lease is renewed for it, then it is charged under its own processor key, which settles that
+ * charge instead of adding one, and recorded.
+ *
+ * @returns the attempt's payment; `in_progress` when someone else renewed the lease first (and
+ *   is finishing it); `recorded` when it had been recorded after all (its stale lease is gone)
+ */
+async function finishAbandonedAttempt(
+  dependencies: PaymentDependencies,
+  tenant: string,
+  lease: Lease,
+  now: Date,
+): Promise<Payment | 'in_progress' | 'recorded'> {
+  const renewal = await dependencies.store.renewLease(tenant, lease, leaseExpiry(now));
+  switch (renewal.kind) {
+    case 'lost':
+      return 'in_progress';
+    case 'recorded':
+      return 'recorded';
+    case 'renewed':
+      return completeAttempt(dependencies, tenant, lease);
   }
 }
 

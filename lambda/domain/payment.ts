@@ -5,9 +5,15 @@ import type { ChargeResult, PaymentMethod } from './payment-processor';
 /**
  * How long one payment attempt holds its claim on an order. It must exceed the payment
  * function's timeout so a live attempt never loses its claim; a crashed attempt blocks
- * other payments of the order for at most this long.
+ * other payments of the order for at most this long, plus the clock skew margin.
  */
 export const PAYMENT_LEASE_SECONDS = 30;
+
+/**
+ * How far apart the clocks of two instances may be (ms) unless configured otherwise. Expiry
+ * written by one instance's clock and judged by another's is only trusted this much later.
+ */
+export const DEFAULT_CLOCK_SKEW_MARGIN_MS = 5_000;
 
 export type PaymentStatus = 'SUCCEEDED' | 'DECLINED';
 export type DeclineCode = 'card_declined' | 'insufficient_funds';
@@ -72,7 +78,19 @@ export function paymentFromCharge(
       };
 }
 
-/** The epoch-millisecond instant until which an attempt started at `now` holds the order. */
+/** The epoch-millisecond instant until which an attempt claiming the order at `now` holds it. */
 export function leaseExpiry(now: Date): number {
   return now.getTime() + PAYMENT_LEASE_SECONDS * 1000;
+}
+
+/**
+ * True when a lease has expired for certain, although the clock that wrote its expiry and
+ * the one reading `now` may be `clockSkewMarginMs` apart: until then its attempt may be alive.
+ */
+export function hasExpired(
+  lease: { readonly expiresAt: number },
+  now: Date,
+  clockSkewMarginMs: number,
+): boolean {
+  return lease.expiresAt + clockSkewMarginMs < now.getTime();
 }

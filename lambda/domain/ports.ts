@@ -24,23 +24,41 @@ export interface PaymentAttempt {
   readonly paymentId: string;
   readonly fingerprint: string;
   readonly draft: PaymentDraft;
+  /**
+   * Epoch ms of the attempt's first claim of the order, by the claimer's clock: the earliest
+   * its charge can have been made. Renewing the lease keeps it.
+   */
+  readonly startedAt: number;
+}
+
+/** An attempt's claim on an order, until `expiresAt` (epoch ms, by the clock of who took it). */
+export interface Lease extends PaymentAttempt {
+  readonly expiresAt: number;
 }
 
 export type ClaimOutcome =
+  /** The order is the attempt's until the lease expires, and its payment id is reserved for it. */
   | { readonly kind: 'claimed' }
+  /** The payment id names a recorded payment: this key's earlier attempt was finished. */
+  | { readonly kind: 'payment_exists'; readonly payment: Fingerprinted<Payment> }
+  /** The payment id was first used by a request with another fingerprint. */
+  | { readonly kind: 'payment_id_taken' }
+  | { readonly kind: 'order_not_found' }
   /**
-   * The order's lease had expired in the hands of another attempt, whose charge may have gone
-   * through. The lease was renewed for that attempt: finish it before charging again.
+   * The order cannot be claimed as it is: paid, for another amount or currency, or held by the
+   * `lease` of an attempt (this key's own earlier one, perhaps).
    */
-  | { readonly kind: 'abandoned'; readonly attempt: PaymentAttempt }
-  | { readonly kind: 'not_found' }
-  | { readonly kind: 'paid' }
-  | { readonly kind: 'claimed_by_another_attempt' }
-  /**
-   * This key's payment id holds the order for a request with another fingerprint: an attempt
-   * that crashed, retried with a different body. Only the original request may finish it.
-   */
-  | { readonly kind: 'held_for_another_request' };
+  | { readonly kind: 'order_refused'; readonly order: Order; readonly lease?: Lease }
+  /** Another write to the order was in flight at the same moment. */
+  | { readonly kind: 'busy' };
+
+export type LeaseRenewal =
+  /** The lease is the attempt's again until the new expiry: finish the attempt now. */
+  | { readonly kind: 'renewed' }
+  /** Someone else changed the lease first: they are dealing with the attempt. */
+  | { readonly kind: 'lost' }
+  /** The attempt had been recorded after all; its stale lease was removed. */
+  | { readonly kind: 'recorded' };
 
 /** Persistence of orders and payments; implemented in `lambda/store/`. */
 export interface OrdersStore {
@@ -48,30 +66,32 @@ export interface OrdersStore {
   insertOrder(tenant: string, order: Order, fingerprint: string): Promise<InsertOutcome<Order>>;
   getOrder(tenant: string, orderId: string): Promise<Order | undefined>;
   getPayment(tenant: string, paymentId: string): Promise<Fingerprinted<Payment> | undefined>;
-  /**
-   * Binds a payment id to the request (fingerprint) that first used it, before anything is
-   * charged under it: true when the id is free or already bound to this fingerprint.
-   */
-  reservePaymentId(tenant: string, paymentId: string, fingerprint: string): Promise<boolean>;
   /** The order's payments, oldest first. */
   listPayments(tenant: string, orderId: string): Promise<Payment[]>;
   /**
-   * Claims a PENDING order for `attempt` until `leaseExpiresAt` (epoch ms). Succeeds when the
-   * order is unclaimed or the attempt already holds it; an expired lease of another attempt is
-   * renewed for that attempt and handed back (`abandoned`).
+   * In one atomic write: binds the attempt's payment id to its request (fingerprint), unless
+   * the id names a payment already, and claims the order for the attempt until
+   * `leaseExpiresAt` (epoch ms), provided the order is PENDING, for the draft's amount and
+   * currency, and held by no lease. Nothing is read first: when any of this does not hold,
+   * the outcome says which, with what was found.
    */
   claimOrder(
     tenant: string,
     attempt: PaymentAttempt,
     leaseExpiresAt: number,
-    now: number,
   ): Promise<ClaimOutcome>;
+  /**
+   * Extends `lease`, as it was found, until `leaseExpiresAt` for the same attempt, unless the
+   * lease changed meanwhile or its attempt was recorded (a stale lease, which is removed).
+   */
+  renewLease(tenant: string, lease: Lease, leaseExpiresAt: number): Promise<LeaseRenewal>;
   /**
    * Records the payment and releases the order's lease, which the payment's attempt must
    * hold, in one atomic write; a SUCCEEDED payment also moves the order to PAID.
    *
-   * Recording is itself idempotent: when the payment already exists (a retried write that had
-   * committed), the stored payment is returned.
+   * Recording is itself idempotent: when the payment already exists (recorded by whoever
+   * finished the attempt first, or by this very write, retried after its reply was lost),
+   * the stored payment is returned, and a lease its id still holds is removed.
    *
    * @returns the payment as stored
    * @throws PaymentLeaseLost when the attempt no longer holds the order's lease

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
-  TransactionConflictException,
   TransactionInProgressException,
+  type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -21,6 +22,8 @@ import type {
   ClaimOutcome,
   Fingerprinted,
   InsertOutcome,
+  Lease,
+  LeaseRenewal,
   OrdersStore,
   PaymentAttempt,
 } from '../domain/ports';
@@ -32,10 +35,20 @@ const { paymentsByOrderIndex } = ordersTableSchema;
 
 type Item = Record<string, unknown>;
 
-/** The order's `lease` attribute: the attempt that holds the order, until `expiresAt` (epoch ms). */
-interface Lease extends PaymentAttempt {
-  readonly expiresAt: number;
+/**
+ * The order's `lease` attribute: the attempt that holds the order, until `expiresAt` (epoch
+ * ms), and the token of the write that last set it.
+ */
+interface StoredLease extends Lease {
+  readonly token: string;
 }
+
+/**
+ * Every conditional write carries a token of its own, stored with what it writes. When DynamoDB
+ * applies a write and its reply is lost, the SDK sends the same write again, which then fails
+ * its condition against its own result: finding its token there, it knows it had succeeded.
+ */
+const aWriteToken = (): string => randomUUID();
 
 const MAX_RECORD_ATTEMPTS = 3;
 
@@ -82,11 +95,12 @@ export class DynamoDbOrdersStore implements OrdersStore {
     order: Order,
     fingerprint: string,
   ): Promise<InsertOutcome<Order>> {
+    const writeToken = aWriteToken();
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...orderKey(tenant, order.id), ...order, fingerprint },
+          Item: { ...orderKey(tenant, order.id), ...order, fingerprint, writeToken },
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -95,6 +109,7 @@ export class DynamoDbOrdersStore implements OrdersStore {
     } catch (error) {
       const existing = conditionFailureItem(error);
       if (!existing) throw error;
+      if (existing.writeToken === writeToken) return { inserted: true };
       return { inserted: false, existing: withFingerprint(toOrder(existing), existing) };
     }
   }
@@ -109,23 +124,6 @@ export class DynamoDbOrdersStore implements OrdersStore {
     if (!isResourceId('pay', paymentId)) return undefined;
     const item = await this.get(paymentKey(tenant, paymentId));
     return item && withFingerprint(toPayment(item), item);
-  }
-
-  async reservePaymentId(tenant: string, paymentId: string, fingerprint: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...reservationKey(tenant, paymentId), fingerprint },
-          ConditionExpression: 'attribute_not_exists(pk) OR fingerprint = :fingerprint',
-          ExpressionAttributeValues: { ':fingerprint': fingerprint },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
   }
 
   async listPayments(tenant: string, orderId: string): Promise<Payment[]> {
@@ -149,77 +147,143 @@ export class DynamoDbOrdersStore implements OrdersStore {
     tenant: string,
     attempt: PaymentAttempt,
     leaseExpiresAt: number,
-    now: number,
   ): Promise<ClaimOutcome> {
-    const lease: Lease = { ...attempt, expiresAt: leaseExpiresAt };
+    const { paymentId, fingerprint, draft } = attempt;
+    if (!isResourceId('ord', draft.orderId)) return { kind: 'order_not_found' };
+    const lease: StoredLease = { ...attempt, expiresAt: leaseExpiresAt, token: aWriteToken() };
     try {
       await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: orderKey(tenant, attempt.draft.orderId),
-          UpdateExpression: 'SET #lease = :lease',
-          // The lease of this very request (same payment id, same fingerprint) is renewed; the
-          // same key with another body must not take over an attempt that may have charged.
-          ConditionExpression:
-            'attribute_exists(pk) AND #status = :pending AND (attribute_not_exists(#lease) OR ' +
-            '(#lease.paymentId = :payment AND #lease.fingerprint = :fingerprint))',
-          ExpressionAttributeNames: { '#lease': 'lease', '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':lease': lease,
-            ':payment': attempt.paymentId,
-            ':fingerprint': attempt.fingerprint,
-            ':pending': 'PENDING',
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              // The id names no payment yet: a recorded attempt is never claimed again.
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: paymentKey(tenant, paymentId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              // The id is this request's, before anything is charged under it.
+              Put: {
+                TableName: this.tableName,
+                Item: { ...reservationKey(tenant, paymentId), fingerprint },
+                ConditionExpression: 'attribute_not_exists(pk) OR fingerprint = :fingerprint',
+                ExpressionAttributeValues: { ':fingerprint': fingerprint },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: orderKey(tenant, draft.orderId),
+                UpdateExpression: 'SET #lease = :lease',
+                ConditionExpression:
+                  'attribute_exists(pk) AND #status = :pending AND #amount = :amount AND ' +
+                  '#currency = :currency AND attribute_not_exists(#lease)',
+                ExpressionAttributeNames: {
+                  '#lease': 'lease',
+                  '#status': 'status',
+                  '#amount': 'amount',
+                  '#currency': 'currency',
+                },
+                ExpressionAttributeValues: {
+                  ':lease': lease,
+                  ':pending': 'PENDING',
+                  ':amount': draft.amount,
+                  ':currency': draft.currency,
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
         }),
       );
       return { kind: 'claimed' };
     } catch (error) {
-      // Another write to the order (a payment being recorded) is in flight: it is busy.
-      if (error instanceof TransactionConflictException)
-        return { kind: 'claimed_by_another_attempt' };
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const order = conditionFailureItem(error);
-      if (!order) return { kind: 'not_found' };
-      if (order.status === 'PAID') return { kind: 'paid' };
-      const held = order.lease as Lease;
-      if (held.paymentId === attempt.paymentId) return { kind: 'held_for_another_request' };
-      if (held.expiresAt >= now) return { kind: 'claimed_by_another_attempt' };
-      return this.renewAbandonedLease(tenant, held, leaseExpiresAt);
+      const [payment, reservation, order] = cancellationReasons(error);
+      if (!payment || !reservation || !order) {
+        if (error instanceof TransactionInProgressException) return { kind: 'busy' };
+        throw error;
+      }
+      if (payment.Code === 'ConditionalCheckFailed') {
+        const item = reasonItem(payment);
+        if (item)
+          return { kind: 'payment_exists', payment: withFingerprint(toPayment(item), item) };
+      }
+      if (reservation.Code === 'ConditionalCheckFailed') return { kind: 'payment_id_taken' };
+      if (order.Code === 'ConditionalCheckFailed') {
+        const item = reasonItem(order);
+        if (!item) return { kind: 'order_not_found' };
+        const held = item.lease as StoredLease | undefined;
+        // This very claim, applied once already: the SDK sent it again after losing the reply.
+        if (held?.token === lease.token) return { kind: 'claimed' };
+        return {
+          kind: 'order_refused',
+          order: toOrder(item),
+          ...(held && { lease: toLease(held) }),
+        };
+      }
+      if (isTransactionConflict(error)) return { kind: 'busy' };
+      throw error;
     }
   }
 
-  /** Extends an expired lease for the attempt that held it, unless another caller got there first. */
-  private async renewAbandonedLease(
-    tenant: string,
-    held: Lease,
-    leaseExpiresAt: number,
-  ): Promise<ClaimOutcome> {
+  async renewLease(tenant: string, lease: Lease, leaseExpiresAt: number): Promise<LeaseRenewal> {
+    const token = aWriteToken();
+    const order = orderKey(tenant, lease.draft.orderId);
     try {
       await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: orderKey(tenant, held.draft.orderId),
-          UpdateExpression: 'SET #lease.expiresAt = :until',
-          ConditionExpression:
-            '#status = :pending AND #lease.paymentId = :payment AND #lease.expiresAt = :expired',
-          ExpressionAttributeNames: { '#lease': 'lease', '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':until': leaseExpiresAt,
-            ':payment': held.paymentId,
-            ':expired': held.expiresAt,
-            ':pending': 'PENDING',
-          },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              // A lease whose attempt was recorded is stale: it must not be finished again.
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: paymentKey(tenant, lease.paymentId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              // The expiry found is the lease's version: whoever changes it first wins.
+              Update: {
+                TableName: this.tableName,
+                Key: order,
+                UpdateExpression: 'SET #lease.expiresAt = :until, #lease.#token = :token',
+                ConditionExpression:
+                  '#status = :pending AND #lease.paymentId = :payment AND #lease.expiresAt = :found',
+                ExpressionAttributeNames: {
+                  '#lease': 'lease',
+                  '#status': 'status',
+                  '#token': 'token',
+                },
+                ExpressionAttributeValues: {
+                  ':until': leaseExpiresAt,
+                  ':token': token,
+                  ':payment': lease.paymentId,
+                  ':found': lease.expiresAt,
+                  ':pending': 'PENDING',
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
         }),
       );
-      const { paymentId, fingerprint, draft } = held;
-      return { kind: 'abandoned', attempt: { paymentId, fingerprint, draft } };
+      return { kind: 'renewed' };
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        error instanceof TransactionConflictException
-      ) {
-        return { kind: 'claimed_by_another_attempt' };
+      const [payment, renewal] = cancellationReasons(error);
+      if (payment?.Code === 'ConditionalCheckFailed') {
+        await this.removeStaleLease(tenant, lease.draft.orderId, lease.paymentId);
+        return { kind: 'recorded' };
+      }
+      if (renewal?.Code === 'ConditionalCheckFailed') {
+        const held = reasonItem(renewal)?.lease as StoredLease | undefined;
+        // This very renewal, applied once already and sent again after its reply was lost.
+        return { kind: held?.token === token ? 'renewed' : 'lost' };
+      }
+      if (isTransactionConflict(error) || error instanceof TransactionInProgressException) {
+        return { kind: 'lost' };
       }
       throw error;
     }
@@ -228,13 +292,14 @@ export class DynamoDbOrdersStore implements OrdersStore {
   async recordPayment(tenant: string, payment: Payment, fingerprint: string): Promise<Payment> {
     const succeeded = payment.status === 'SUCCEEDED';
     const order = orderKey(tenant, payment.orderId);
+    const writeToken = aWriteToken();
     // No ClientRequestToken of our own: the SDK fills one in on every `send` (the field's
     // idempotencyToken trait) and keeps it across its own retries, so a retry after a lost
-    // reply is answered from the committed transaction instead of failing its conditions
-    // (test/integration/faults/outages.test.ts). A retry of ours, after a conflict
-    // cancelled the transaction, is a new transaction and rightly gets a new token. A fixed
-    // token (the payment id) would be wrong: whoever finishes an abandoned attempt records it
-    // with another timestamp, which DynamoDB refuses as IdempotentParameterMismatch.
+    // reply is answered from the committed transaction (test/integration/faults/outages.test.ts).
+    // The write token recognises the same case where the ClientRequestToken cannot (our own
+    // retry after a conflict, or a repeat outside the token's window). A fixed
+    // ClientRequestToken (the payment id) would be wrong: whoever finishes an abandoned attempt
+    // records it with another timestamp, which DynamoDB refuses as IdempotentParameterMismatch.
     const input: TransactWriteCommandInput = {
       TransactItems: [
         {
@@ -245,8 +310,10 @@ export class DynamoDbOrdersStore implements OrdersStore {
               ...paymentsByOrderKey(tenant, payment),
               ...payment,
               fingerprint,
+              writeToken,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         {
@@ -267,6 +334,7 @@ export class DynamoDbOrdersStore implements OrdersStore {
               ':payment': payment.id,
               ...(succeeded && { ':paid': 'PAID', ':pending': 'PENDING' }),
             },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
       ],
@@ -282,13 +350,47 @@ export class DynamoDbOrdersStore implements OrdersStore {
           await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
           continue;
         }
-        if (!isConditionFailure(error)) throw error;
-        // Either the payment was already recorded (return it as stored), or the attempt lost
-        // its lease and must not record anything.
-        const stored = await this.getPayment(tenant, payment.id);
-        if (stored) return stored.resource;
-        throw new PaymentLeaseLost(payment.id);
+        const [existing, orderReason] = cancellationReasons(error);
+        if (existing?.Code !== 'ConditionalCheckFailed') {
+          if (orderReason?.Code === 'ConditionalCheckFailed')
+            throw new PaymentLeaseLost(payment.id);
+          throw error;
+        }
+        const stored = reasonItem(existing);
+        if (!stored) throw error;
+        // Recorded by this very write, applied once already: its lease went with it.
+        if (stored.writeToken === writeToken) return payment;
+        // Recorded by whoever finished the attempt first. A lease its id still holds (taken by
+        // a retry that claimed before that) would block the order for ever: it goes now.
+        const leaseStillHeld =
+          orderReason?.Code === 'None' ||
+          (reasonItem(orderReason)?.lease as StoredLease | undefined)?.paymentId === payment.id;
+        if (leaseStillHeld) await this.removeStaleLease(tenant, payment.orderId, payment.id);
+        return toPayment(stored);
       }
+    }
+  }
+
+  /** Removes the order's lease if the payment `paymentId`, already recorded, still holds it. */
+  private async removeStaleLease(
+    tenant: string,
+    orderId: string,
+    paymentId: string,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(tenant, orderId),
+          UpdateExpression: 'REMOVE #lease',
+          ConditionExpression: '#lease.paymentId = :payment',
+          ExpressionAttributeNames: { '#lease': 'lease' },
+          ExpressionAttributeValues: { ':payment': paymentId },
+        }),
+      );
+    } catch (error) {
+      // Gone already, or held by another attempt now: either way not this payment's.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -306,18 +408,31 @@ function conditionFailureItem(error: unknown): Item | undefined {
   return error.Item && unmarshall(error.Item);
 }
 
-function cancellationCodes(error: unknown): string[] {
+/** Why a transaction was cancelled, one reason per item in order; empty for any other error. */
+function cancellationReasons(error: unknown): CancellationReason[] {
   if (!(error instanceof TransactionCanceledException)) return [];
-  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+  return error.CancellationReasons ?? [];
+}
+
+/** The item a failed condition check of a transaction returned (`ALL_OLD`). */
+function reasonItem(reason: CancellationReason | undefined): Item | undefined {
+  return reason?.Item && unmarshall(reason.Item);
 }
 
 function isConditionFailure(error: unknown): boolean {
-  return cancellationCodes(error).includes('ConditionalCheckFailed');
+  return cancellationReasons(error).some((reason) => reason.Code === 'ConditionalCheckFailed');
 }
 
 function isTransactionConflict(error: unknown): boolean {
   return (
     error instanceof TransactionInProgressException ||
-    (cancellationCodes(error).includes('TransactionConflict') && !isConditionFailure(error))
+    (cancellationReasons(error).some((reason) => reason.Code === 'TransactionConflict') &&
+      !isConditionFailure(error))
   );
+}
+
+/** A lease as stored, without its token; one written before `startedAt` existed is taken as old as can be. */
+function toLease({ paymentId, fingerprint, draft, startedAt, expiresAt }: StoredLease): Lease {
+  // Unknown age: the oldest, so that nothing judges it young enough to charge blindly.
+  return { paymentId, fingerprint, draft, startedAt: startedAt ?? 0, expiresAt };
 }

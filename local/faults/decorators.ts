@@ -15,6 +15,8 @@ import type {
   ClaimOutcome,
   Fingerprinted,
   InsertOutcome,
+  Lease,
+  LeaseRenewal,
   OrdersStore,
   PaymentAttempt,
 } from '../../lambda/domain/ports';
@@ -76,10 +78,6 @@ export class FaultInjectingOrdersStore implements OrdersStore {
     return this.store.getPayment(tenant, paymentId);
   }
 
-  reservePaymentId(tenant: string, paymentId: string, fingerprint: string): Promise<boolean> {
-    return this.store.reservePaymentId(tenant, paymentId, fingerprint);
-  }
-
   listPayments(tenant: string, orderId: string): Promise<Payment[]> {
     return this.store.listPayments(tenant, orderId);
   }
@@ -88,9 +86,12 @@ export class FaultInjectingOrdersStore implements OrdersStore {
     tenant: string,
     attempt: PaymentAttempt,
     leaseExpiresAt: number,
-    now: number,
   ): Promise<ClaimOutcome> {
-    return this.store.claimOrder(tenant, attempt, leaseExpiresAt, now);
+    return this.store.claimOrder(tenant, attempt, leaseExpiresAt);
+  }
+
+  renewLease(tenant: string, lease: Lease, leaseExpiresAt: number): Promise<LeaseRenewal> {
+    return this.store.renewLease(tenant, lease, leaseExpiresAt);
   }
 }
 

@@ -14,6 +14,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import { readAll } from '../../support/fault-proxy';
 
+const SLOW_CALL_MS = 50;
+
 export type Outage =
   /** The connection is dropped before anything reaches the engine. */
   | 'reset'
@@ -24,7 +26,12 @@ export type Outage =
   /** The request is read and never answered. */
   | 'stall'
   /** The engine applies the call, then the connection drops before the reply reaches the caller. */
-  | 'lose-reply';
+  | 'lose-reply'
+  /**
+   * The call passes, 50 ms late: a slow network, under which calls made together overlap at
+   * the proxy and calls made one after another do not.
+   */
+  | 'slow';
 
 /** One DynamoDB call as the proxy sees it. */
 export interface DynamoDbCall {
@@ -33,6 +40,8 @@ export interface DynamoDbCall {
   /** Every table the call names. */
   readonly tables: readonly string[];
   readonly body: Record<string, unknown>;
+  /** Calls the proxy was still handling when this one arrived: 0 for a call made after the last one answered. */
+  readonly inFlightAtArrival: number;
 }
 
 export interface DynamoDbFaultProxy {
@@ -43,6 +52,12 @@ export interface DynamoDbFaultProxy {
   setOutage(rule: (call: DynamoDbCall) => Outage | undefined): void;
   /** Lets every call through again. */
   heal(): void;
+  /**
+   * With `true`, transactions reach the engine without their ClientRequestToken, so that a send
+   * the SDK repeats is a new transaction: as DynamoDB treats a repeat outside the token's
+   * 10-minute window, or one that carries a new token (a retry by the caller, not the SDK).
+   */
+  forgetClientRequestTokens(forget: boolean): void;
   close(): Promise<void>;
 }
 
@@ -52,10 +67,19 @@ export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<D
   let rule: (call: DynamoDbCall) => Outage | undefined = () => undefined;
   const calls: DynamoDbCall[] = [];
   const stalled: IncomingMessage[] = [];
+  let inFlight = 0;
+  let forgetTokens = false;
 
   const server: Server = createServer((request, response) => {
+    const inFlightAtArrival = inFlight++;
+    let answered = false;
+    const done = () => {
+      if (!answered) inFlight -= 1;
+      answered = true;
+    };
+    response.once('finish', done).once('close', done);
     void readAll(request).then((body) => {
-      const call = describeCall(request, body);
+      const call = describeCall(request, body, inFlightAtArrival);
       calls.push(call);
       const outage = rule(call);
       switch (outage) {
@@ -74,32 +98,45 @@ export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<D
         case 'stall':
           stalled.push(request);
           return;
+        case 'slow':
+          setTimeout(() => forward(request, response, body, undefined), SLOW_CALL_MS);
+          return;
         case 'lose-reply':
-        case undefined: {
-          const forwarded = httpRequest(
-            {
-              host: engine.hostname,
-              port: engine.port,
-              method: request.method,
-              path: request.url,
-              headers: request.headers,
-            },
-            (engineResponse) => {
-              if (outage === 'lose-reply') {
-                engineResponse.resume();
-                engineResponse.on('end', () => request.socket.destroy());
-                return;
-              }
-              response.writeHead(engineResponse.statusCode ?? 500, engineResponse.headers);
-              engineResponse.pipe(response);
-            },
-          );
-          forwarded.on('error', () => request.socket.destroy());
-          forwarded.end(body);
-        }
+        case undefined:
+          forward(request, response, body, outage);
       }
     });
   });
+  /** Passes the call to the engine; with `lose-reply`, the engine's answer never gets back. */
+  function forward(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+    outage: 'lose-reply' | undefined,
+  ): void {
+    const payload = forgetTokens ? withoutClientRequestToken(body) : body;
+    const forwarded = httpRequest(
+      {
+        host: engine.hostname,
+        port: engine.port,
+        method: request.method,
+        path: request.url,
+        // Local engines do not check signatures, so a rewritten body only needs its length.
+        headers: { ...request.headers, 'content-length': String(payload.length) },
+      },
+      (engineResponse) => {
+        if (outage === 'lose-reply') {
+          engineResponse.resume();
+          engineResponse.on('end', () => request.socket.destroy());
+          return;
+        }
+        response.writeHead(engineResponse.statusCode ?? 500, engineResponse.headers);
+        engineResponse.pipe(response);
+      },
+    );
+    forwarded.on('error', () => request.socket.destroy());
+    forwarded.end(payload);
+  }
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -109,6 +146,7 @@ export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<D
     calls,
     setOutage: (next) => (rule = next),
     heal: () => (rule = () => undefined),
+    forgetClientRequestTokens: (forget) => (forgetTokens = forget),
     close: async () => {
       for (const request of stalled) request.socket.destroy();
       server.closeAllConnections();
@@ -118,12 +156,25 @@ export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<D
   };
 }
 
-function describeCall(request: IncomingMessage, body: Buffer): DynamoDbCall {
+function withoutClientRequestToken(body: Buffer): Buffer {
+  if (body.length === 0) return body;
+  const { ClientRequestToken: _token, ...rest } = JSON.parse(body.toString('utf8')) as Record<
+    string,
+    unknown
+  >;
+  return Buffer.from(JSON.stringify(rest));
+}
+
+function describeCall(
+  request: IncomingMessage,
+  body: Buffer,
+  inFlightAtArrival: number,
+): DynamoDbCall {
   // `X-Amz-Target: DynamoDB_20120810.PutItem`
   const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
   const parsed =
     body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-  return { operation, tables: tablesOf(parsed), body: parsed };
+  return { operation, tables: tablesOf(parsed), body: parsed, inFlightAtArrival };
 }
 
 /** Table names anywhere in the request: `TableName`, or inside transaction items. */

@@ -48,6 +48,11 @@ export class ObservedProcessor implements PaymentProcessor {
     return recorder;
   }
 
+  /** How many idempotency keys the processor charged: each once, however often it was asked. */
+  get chargesMade(): number {
+    return this.charged.size;
+  }
+
   /** How many charges the processor made with `idempotencyKey`: 0 or 1, it charges a key once. */
   chargesWithKey(idempotencyKey: string): number {
     return this.charged.has(idempotencyKey) ? 1 : 0;

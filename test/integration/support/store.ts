@@ -8,6 +8,8 @@ import type {
   ClaimOutcome,
   Fingerprinted,
   InsertOutcome,
+  Lease,
+  LeaseRenewal,
   OrdersStore,
   PaymentAttempt,
 } from '../../../lambda/domain/ports';
@@ -47,12 +49,6 @@ export class FailingOnDemandStore implements OrdersStore {
     return this.call('getPayment', () => this.store.getPayment(tenant, paymentId));
   }
 
-  reservePaymentId(tenant: string, paymentId: string, fingerprint: string): Promise<boolean> {
-    return this.call('reservePaymentId', () =>
-      this.store.reservePaymentId(tenant, paymentId, fingerprint),
-    );
-  }
-
   listPayments(tenant: string, orderId: string): Promise<Payment[]> {
     return this.call('listPayments', () => this.store.listPayments(tenant, orderId));
   }
@@ -61,11 +57,12 @@ export class FailingOnDemandStore implements OrdersStore {
     tenant: string,
     attempt: PaymentAttempt,
     leaseExpiresAt: number,
-    now: number,
   ): Promise<ClaimOutcome> {
-    return this.call('claimOrder', () =>
-      this.store.claimOrder(tenant, attempt, leaseExpiresAt, now),
-    );
+    return this.call('claimOrder', () => this.store.claimOrder(tenant, attempt, leaseExpiresAt));
+  }
+
+  renewLease(tenant: string, lease: Lease, leaseExpiresAt: number): Promise<LeaseRenewal> {
+    return this.call('renewLease', () => this.store.renewLease(tenant, lease, leaseExpiresAt));
   }
 
   recordPayment(tenant: string, payment: Payment, fingerprint: string): Promise<Payment> {

@@ -4,6 +4,7 @@ import { hasValidTotal, newOrder, orderAmount, type Order } from '../../../lambd
 import {
   PAYMENT_LEASE_SECONDS,
   assertPayable,
+  hasExpired,
   leaseExpiry,
   paymentFromCharge,
   type PaymentDraft,
@@ -100,6 +101,16 @@ describe('payments', () => {
 
   it('leases the order for PAYMENT_LEASE_SECONDS', () => {
     expect(leaseExpiry(now) - now.getTime()).toBe(PAYMENT_LEASE_SECONDS * 1000);
+  });
+
+  it.each([
+    ['before its expiry', -1, false],
+    ['at its expiry', 0, false],
+    ['within the margin after it', 5_000, false],
+    ['beyond the margin', 5_001, true],
+  ])('takes a lease for expired only beyond the clock skew margin: %s', (_, afterMs, expired) => {
+    const lease = { expiresAt: now.getTime() };
+    expect(hasExpired(lease, new Date(now.getTime() + afterMs), 5_000)).toBe(expired);
   });
 });
 
