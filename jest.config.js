@@ -39,6 +39,8 @@ module.exports = {
         '<rootDir>/test/integration/location.test.ts',
         '<rootDir>/test/integration/npm-start-cleanup.test.ts',
         '<rootDir>/test/integration/engines.test.ts',
+        '<rootDir>/test/integration/local-sigv4.test.ts',
+        '<rootDir>/test/integration/signed-calls.test.ts',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
         '<rootDir>/test/integration/protocol/',

@@ -20,6 +20,18 @@ export interface LocalRequest {
   readonly query?: Readonly<Record<string, readonly string[]>>;
   readonly body?: Buffer;
   readonly sourceIp?: string;
+  /**
+   * The caller the local server verified a signature of (`LOCAL_AUTH=sigv4`), as API Gateway
+   * puts it in the request context. Absent, the `X-Tenant-Id` header names the tenant.
+   */
+  readonly caller?: Caller;
+}
+
+/** An authenticated IAM caller. */
+export interface Caller {
+  /** The principal's ARN: what `requestContext.identity.userArn` carries. */
+  readonly principal: string;
+  readonly accessKey: string;
 }
 
 /**
@@ -33,6 +45,8 @@ export function localPrincipal(tenant: string): string {
 export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
   const { route, path, pathParameters, headers, query = {}, body } = request;
   const tenant = firstHeader(headers, 'x-tenant-id') ?? DEFAULT_LOCAL_TENANT;
+  const caller = request.caller ?? { principal: localPrincipal(tenant), accessKey: null };
+  const accountId = /^arn:[^:]+:[^:]+::(\d{12}):/.exec(caller.principal)?.[1] ?? LOCAL_ACCOUNT_ID;
   const requestId = randomUUID();
   // Text bodies arrive as strings; anything that is not valid UTF-8 arrives base64-encoded.
   const isBase64Encoded = body !== undefined && !isUtf8(body);
@@ -66,11 +80,11 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
       resourceId: route.functionId,
       resourcePath: route.path,
       identity: {
-        accessKey: null,
-        accountId: LOCAL_ACCOUNT_ID,
+        accessKey: caller.accessKey,
+        accountId,
         apiKey: null,
         apiKeyId: null,
-        caller: tenant,
+        caller: caller.principal,
         clientCert: null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
@@ -78,9 +92,9 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         sourceIp: request.sourceIp ?? '127.0.0.1',
-        user: tenant,
+        user: caller.principal,
         userAgent: firstHeader(headers, 'user-agent') ?? null,
-        userArn: localPrincipal(tenant),
+        userArn: caller.principal,
       },
     },
   };

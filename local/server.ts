@@ -10,8 +10,9 @@ import { problems } from '../lambda/http/problems';
 import type { LambdaHandler } from '../lambda/http/handler';
 import { MAX_BODY_BYTES } from '../lambda/http/request';
 import { jsonResponse, problemResponse, type HttpResponse } from '../lambda/http/response';
-import { lambdaContext, toProxyEvent } from './proxy-event';
+import { lambdaContext, toProxyEvent, type Caller } from './proxy-event';
 import { matchRoute } from './router';
+import type { ReceivedRequest } from './sigv4';
 
 export type { LambdaHandler };
 
@@ -23,11 +24,24 @@ export interface RequestLogEntry {
   readonly replayed: boolean;
 }
 
+/** Who sent a request, established before any function runs, as API Gateway's IAM authorization does. */
+export type Authentication =
+  | { readonly authenticated: true; readonly caller: Caller }
+  /** Refused: API Gateway's own answer, and no function runs. */
+  | { readonly authenticated: false; readonly response: HttpResponse };
+
+export type Authenticate = (request: ReceivedRequest) => Authentication;
+
 export interface LocalServerOptions {
   /** The handler of a route: the bundled one for `npm start`, the source one in tests. */
   readonly handlerFor: (route: ApiRoute) => LambdaHandler;
   /** Called once per request. @default one JSON line on stdout */
   readonly log?: (entry: RequestLogEntry) => void;
+  /**
+   * Authenticates each request to a route (`LOCAL_AUTH=sigv4`: `sigv4-authentication.ts`).
+   * @default none: the `X-Tenant-Id` header names the tenant
+   */
+  readonly authenticate?: Authenticate;
 }
 
 type LocalResponse = Pick<
@@ -49,7 +63,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
   const log = options.log ?? logAsJsonLine;
   return createServer((request, response) => {
     const started = performance.now();
-    void respond(request, options.handlerFor)
+    void respond(request, options)
       .catch((error: unknown) => {
         // A broken request stream, for instance: answer instead of taking the server down.
         console.error(error);
@@ -71,7 +85,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
 
 async function respond(
   request: IncomingMessage,
-  handlerFor: LocalServerOptions['handlerFor'],
+  { handlerFor, authenticate }: LocalServerOptions,
 ): Promise<LocalResponse> {
   const method = request.method ?? 'GET';
   const url = new URL(request.url ?? '/', 'http://localhost');
@@ -95,14 +109,23 @@ async function respond(
       'close',
     );
   }
+  const headers = headersOf(request);
+  const authentication = authenticate?.({
+    method,
+    target: request.url ?? '/',
+    headers,
+    body,
+  });
+  if (authentication?.authenticated === false) return authentication.response;
   const event = toProxyEvent({
     route: match.route,
     path: url.pathname,
     pathParameters: match.pathParameters,
-    headers: headersOf(request),
+    headers,
     query: queryOf(url),
     body,
     sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    caller: authentication?.caller,
   });
   try {
     return await withTimeout(

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { apiRoutes } from '../lib/api-routes';
 import { bundleEntry, bundleFunctions } from './bundle';
 import { adminClient, createTables, engineTitles, startDynamoDbEngine } from './dynamodb-engine';
-import { createLocalServer, type LambdaHandler } from './server';
+import { localAuthFromEnvironment } from './local-auth';
+import { createLocalServer, type Authenticate, type LambdaHandler } from './server';
 
 /** Local defaults; anything already in the environment wins and reaches the handlers as is. */
 function useLocalDefaults(): void {
@@ -48,6 +49,13 @@ class Resources {
 async function startServer(resources: Resources, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   const port = Number(process.env.PORT ?? 3000);
+  // Read before anything starts: a bad setting stops `npm start` with nothing left running.
+  const auth = localAuthFromEnvironment(process.env);
+  // Loaded only when asked for: it brings the stack's gateway responses (aws-cdk-lib) along.
+  const authenticate: Authenticate | undefined =
+    auth.type === 'sigv4'
+      ? (await import('./sigv4-authentication')).sigV4Authentication(auth)
+      : undefined;
 
   const engine = await startDynamoDbEngine({ dbPath: process.env.DB_PATH, signal });
   resources.add(() => engine.stop());
@@ -74,6 +82,7 @@ async function startServer(resources: Resources, signal: AbortSignal): Promise<v
 
   const server = createLocalServer({
     handlerFor: (route) => handlers.get(route.functionId) as LambdaHandler,
+    authenticate,
   });
   resources.add(() => {
     if (server.listening) server.close();
@@ -101,10 +110,16 @@ async function startServer(resources: Resources, signal: AbortSignal): Promise<v
     `DynamoDB: ${engine.endpoint} (${engineTitles[engine.name]}` +
       `${engine.name === 'endpoint' ? '' : `, ${storage}`})`,
   );
-  console.log(
-    `Try:\n  curl -s -X POST ${url}/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1' \\\n` +
-      `    -d '{"customerId":"cus_123","currency":"usd","items":[{"sku":"SKU-1","quantity":2,"unitAmount":1250}]}'`,
-  );
+  if (auth.type === 'sigv4') {
+    console.log(
+      `Requests must be signed (SigV4, region ${auth.region}, service execute-api) with one of the credentials in ${process.env.LOCAL_CREDENTIALS_FILE}`,
+    );
+  } else {
+    console.log(
+      `Try:\n  curl -s -X POST ${url}/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1' \\\n` +
+        `    -d '{"customerId":"cus_123","currency":"usd","items":[{"sku":"SKU-1","quantity":2,"unitAmount":1250}]}'`,
+    );
+  }
 }
 
 /** The bundled handlers, by function id: the deployed entries, or the fault-injecting one. */

@@ -116,14 +116,18 @@ export const problems = {
   ]),
 
   // API Gateway's own answers (lib/gateway-responses.ts): the request never reached a function.
+  // The local server renders the SigV4 refusals the same way when it verifies signatures.
   missingAuthentication: refused(
     403,
     'missing_authentication',
     'Missing authentication or unknown route',
-    ['gateway'],
+    ['gateway', 'local-server'],
   ),
-  invalidSignature: refused(403, 'invalid_signature', 'Invalid signature', ['gateway']),
-  expiredToken: refused(403, 'expired_token', 'Expired credentials', ['gateway']),
+  invalidSignature: refused(403, 'invalid_signature', 'Invalid signature', [
+    'gateway',
+    'local-server',
+  ]),
+  expiredToken: refused(403, 'expired_token', 'Expired credentials', ['gateway', 'local-server']),
   forbidden: refused(403, 'forbidden', 'Forbidden', ['gateway']),
   badRequest: refused(400, 'bad_request', 'Bad request', ['gateway']),
   tooManyRequests: transient(429, 'too_many_requests', 'Too many requests', 1, ['gateway']),
