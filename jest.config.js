@@ -41,6 +41,7 @@ module.exports = {
         '<rootDir>/test/integration/engines.test.ts',
         '<rootDir>/test/integration/local-sigv4.test.ts',
         '<rootDir>/test/integration/signed-calls.test.ts',
+        '<rootDir>/test/integration/smoke.test.ts',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
         '<rootDir>/test/integration/protocol/',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { aCreateOrderRequest, aKey } from '../support/builders';
 import { docExample } from '../support/doc-examples';
-import { startLocalServerProcess, type LocalServerProcess } from './support/local-server-process';
+import { startLocalServerProcess, type LocalServerProcess } from '../../local/server-process';
 
 const run = promisify(execFile);
 const repositoryRoot = path.resolve(__dirname, '../..');

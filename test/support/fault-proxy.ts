@@ -20,7 +20,12 @@ export type Fault =
   /** Hold the answer this long (the client's attempt timeout should fire first). */
   | { readonly kind: 'delay-response'; readonly delayMs: number }
   /** Send the status line, the headers and half the body, then nothing more. */
-  | { readonly kind: 'stall-body' };
+  | { readonly kind: 'stall-body' }
+  /** Answer with what `rewrite` makes of the server's answer: a server that deviates. */
+  | {
+      readonly kind: 'rewrite-response';
+      readonly rewrite: (answer: UpstreamAnswer) => UpstreamAnswer;
+    };
 
 export interface FaultRule {
   readonly method: string;
@@ -78,11 +83,13 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
         fault: fault?.kind,
       });
 
-      const reply = () => {
-        response.writeHead(answer.status, answer.headers);
-        response.end(answer.body);
+      const reply = ({ status, headers, body: replyBody } = answer) => {
+        response.writeHead(status, { ...headers, 'content-length': String(replyBody.length) });
+        response.end(replyBody);
       };
-      if (fault?.kind === 'drop-response') {
+      if (fault?.kind === 'rewrite-response') {
+        reply(fault.rewrite(answer));
+      } else if (fault?.kind === 'drop-response') {
         request.socket.destroy();
       } else if (fault?.kind === 'stall-body') {
         response.writeHead(answer.status, answer.headers);
@@ -129,7 +136,8 @@ export async function readAll(stream: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-interface UpstreamAnswer {
+/** The server's answer, read to its end. */
+export interface UpstreamAnswer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
@@ -143,7 +151,8 @@ function forward(upstream: URL, request: IncomingMessage, body: Buffer): Promise
         port: upstream.port,
         method: request.method,
         path: request.url,
-        headers: { ...request.headers, host: upstream.host },
+        // The client's Host, as a transparent proxy passes it on: a SigV4 signature covers it.
+        headers: request.headers,
       },
       (answer) => {
         readAll(answer).then(

@@ -1,12 +1,13 @@
 /**
  * `npm start` as a developer runs it: `local/start.ts` in a process of its own, serving the
- * bundled handlers on its own in-memory engine, on a free port.
+ * bundled handlers on its own in-memory engine, on a free port. For tests and for
+ * `npm run smoke:local`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 
-const repositoryRoot = path.resolve(__dirname, '../../..');
+const repositoryRoot = path.resolve(__dirname, '..');
 
 export interface LocalServerProcess {
   readonly url: string;
@@ -22,7 +23,7 @@ export async function startLocalServerProcess(
   env: Record<string, string> = {},
 ): Promise<LocalServerProcess> {
   const inherited = { ...process.env };
-  // The test run's engine and tables are not the server's business: it starts its own.
+  // A caller's engine and tables (a test run's) are not the server's business: it starts its own.
   for (const name of [
     'DYNAMODB_ENDPOINT',
     'ORDERS_TABLE_NAME',
