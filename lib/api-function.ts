@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { TableAccess } from './api-routes';
 import { functionBundling } from './bundling';
 
 /** Repository root: handler entries in the route table are relative to it. */
@@ -92,30 +93,21 @@ export class ApiFunction extends NodejsFunction {
   }
 
   /**
-   * Gives the function a table: the table's name in `envVar` and exactly `actions` on it, so
+   * Gives the function a table: the table's name in `envVar` and exactly `access` to it, so
    * the variable and the permission cannot drift apart.
    *
    * The grant covers the table only, not a customer managed KMS key: the tables of this stack
    * are encrypted with the AWS managed key `aws/dynamodb`, whose key policy lets DynamoDB use
    * it on behalf of any principal of the account that may use the table.
-   *
-   * @param actions DynamoDB actions on the table, e.g. `dynamodb:GetItem`.
-   * @param options.queriedIndexes Indexes the function may `dynamodb:Query`: a Query of an
-   *   index is authorised against the index's ARN, not the table's.
    */
-  public bindTable(
-    envVar: string,
-    table: ITable,
-    actions: readonly string[],
-    options: { readonly queriedIndexes?: readonly string[] } = {},
-  ): iam.Grant {
+  public bindTable(envVar: string, table: ITable, access: TableAccess): iam.Grant {
     this.addEnvironment(envVar, table.tableName);
     const grant = iam.Grant.addToPrincipal({
       grantee: this,
-      actions: [...actions],
+      actions: [...access.actions],
       resourceArns: [table.tableArn],
     });
-    const indexArns = (options.queriedIndexes ?? []).map(
+    const indexArns = (access.queriedIndexes ?? []).map(
       (indexName) => `${table.tableArn}/index/${indexName}`,
     );
     if (indexArns.length === 0) return grant;

@@ -5,10 +5,45 @@
  * Plain data only (no CDK imports): the local server loads this module too.
  */
 
+import { ordersTableSchema } from '../lambda/store/table-schema';
+
 export type HttpMethod = 'GET' | 'POST';
 
-/** What a route's function may do to the Orders table. */
-export type OrdersTableAccess = 'read' | 'create-order' | 'create-payment';
+/** A DynamoDB action, as IAM names it. */
+export type DynamoDbAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:Query';
+
+/**
+ * What a function may do to one table: exactly the calls its code makes, and nothing more.
+ *
+ * A `TransactWriteItems` has no IAM action of its own: each item in it is authorised as the
+ * `PutItem`, `UpdateItem`, `DeleteItem` or `ConditionCheckItem` it holds, so list those.
+ */
+export interface TableAccess {
+  /** Actions on the table itself. */
+  readonly actions: readonly DynamoDbAction[];
+  /**
+   * Indexes the function queries: a Query of an index is authorised against the index's ARN,
+   * not the table's.
+   *
+   * @default none
+   */
+  readonly queriedIndexes?: readonly string[];
+}
+
+/**
+ * What Powertools' DynamoDB persistence layer does to the idempotency table: PutItem to lock a
+ * key, GetItem to read a record it could not lock, UpdateItem to store the response and
+ * DeleteItem to free the key after a failure.
+ */
+export const idempotencyTableAccess: TableAccess = {
+  actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+};
 
 export interface ApiRoute {
   /** Construct id of the route's function. Part of the deployed contract: renaming it replaces the function. */
@@ -20,8 +55,15 @@ export interface ApiRoute {
   readonly entry: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
-  readonly ordersTable: OrdersTableAccess;
-  /** POST routes run behind the HTTP idempotency layer and need its table. */
+  /**
+   * The route's calls to the Orders table (`lambda/store/orders-store.ts`): the function is
+   * granted these and nothing else.
+   */
+  readonly ordersTable: TableAccess;
+  /**
+   * POST routes run behind the HTTP idempotency layer: they get its table, with
+   * {@link idempotencyTableAccess}.
+   */
   readonly idempotent: boolean;
 }
 
@@ -33,7 +75,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     entry: 'lambda/handlers/create-order.ts',
     timeoutSeconds: 10,
     memoryMb: 512,
-    ordersTable: 'create-order',
+    // insertOrder: a conditional put, which returns the existing order when it fails.
+    ordersTable: { actions: ['dynamodb:PutItem'] },
     idempotent: true,
   },
   {
@@ -43,7 +86,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     entry: 'lambda/handlers/get-order.ts',
     timeoutSeconds: 5,
     memoryMb: 256,
-    ordersTable: 'read',
+    // getOrder
+    ordersTable: { actions: ['dynamodb:GetItem'] },
     idempotent: false,
   },
   {
@@ -55,7 +99,12 @@ export const apiRoutes: readonly ApiRoute[] = [
     // never outlives its claim on the order.
     timeoutSeconds: 15,
     memoryMb: 512,
-    ordersTable: 'create-payment',
+    ordersTable: {
+      // Transactions only, no read: claimOrder (ConditionCheck of the payment, Put of the
+      // reservation, Update of the order), renewLease (ConditionCheck, Update), recordPayment
+      // (Put of the payment, Update of the order); removeStaleLease is an UpdateItem.
+      actions: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    },
     idempotent: true,
   },
   {
@@ -65,7 +114,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     entry: 'lambda/handlers/get-payment.ts',
     timeoutSeconds: 5,
     memoryMb: 256,
-    ordersTable: 'read',
+    // getPayment
+    ordersTable: { actions: ['dynamodb:GetItem'] },
     idempotent: false,
   },
   {
@@ -75,7 +125,11 @@ export const apiRoutes: readonly ApiRoute[] = [
     entry: 'lambda/handlers/list-order-payments.ts',
     timeoutSeconds: 5,
     memoryMb: 256,
-    ordersTable: 'read',
+    // getOrder (an unknown order is a 404), then listPayments: a Query of the index.
+    ordersTable: {
+      actions: ['dynamodb:GetItem'],
+      queriedIndexes: [ordersTableSchema.paymentsByOrderIndex.indexName],
+    },
     idempotent: false,
   },
 ];

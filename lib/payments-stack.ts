@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { idempotencyTableSchema, ordersTableSchema } from '../lambda/store/table-schema';
 import { ApiFunction } from './api-function';
-import { apiRoutes, type ApiRoute, type OrdersTableAccess } from './api-routes';
+import { apiRoutes, idempotencyTableAccess, type ApiRoute } from './api-routes';
 import { addGatewayProblems } from './gateway-responses';
 import { PaymentsMonitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
@@ -60,38 +60,6 @@ export interface PaymentsStackProps extends StackProps {
    */
   readonly corsAllowOrigins?: readonly string[];
 }
-
-interface TableGrant {
-  readonly actions: readonly string[];
-  readonly queriedIndexes?: readonly string[];
-}
-
-/** Least privilege on the Orders table, per kind of access a route declares. */
-const ordersTableGrants: Record<OrdersTableAccess, TableGrant> = {
-  read: {
-    actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-    queriedIndexes: [ordersTableSchema.paymentsByOrderIndex.indexName],
-  },
-  'create-order': { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
-  // TransactWriteItems has no IAM action of its own: each item in a transaction is
-  // authorised as its Put, Update or ConditionCheck.
-  'create-payment': {
-    actions: [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
-    ],
-  },
-};
-
-/** What Powertools' DynamoDB persistence layer does to the idempotency table. */
-const idempotencyTableActions = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-];
 
 /**
  * One JSON line per request: API Gateway's standard fields, plus what on-call needs to explain a
@@ -302,12 +270,9 @@ export class PaymentsStack extends Stack {
       fn.addEnvironment('CORS_ALLOW_ORIGINS', corsAllowOrigins.join(','));
     }
 
-    const ordersGrant = ordersTableGrants[route.ordersTable];
-    fn.bindTable('ORDERS_TABLE_NAME', this.ordersTable, ordersGrant.actions, {
-      queriedIndexes: ordersGrant.queriedIndexes ?? [],
-    });
+    fn.bindTable('ORDERS_TABLE_NAME', this.ordersTable, route.ordersTable);
     if (route.idempotent) {
-      fn.bindTable('IDEMPOTENCY_TABLE_NAME', this.idempotencyTable, idempotencyTableActions);
+      fn.bindTable('IDEMPOTENCY_TABLE_NAME', this.idempotencyTable, idempotencyTableAccess);
       fn.addEnvironment('IDEMPOTENCY_TTL_SECONDS', String(idempotencyTtlSeconds));
     }
 

@@ -12,12 +12,6 @@ export interface Resource {
   readonly UpdateReplacePolicy?: string;
 }
 
-export interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
 /** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
 function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(
@@ -39,17 +33,4 @@ export function synthesize(props: PaymentsStackProps = {}) {
   // Synthesis runs the cdk-nag plugin: any unacknowledged finding, even a warning, throws.
   const template = Template.fromStack(stack);
   return { app, stack, template };
-}
-
-/** Renders an ARN expression of the template as text: `{ Fn::GetAtt: [X, Arn] }` is `X.Arn`. */
-export function arnText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const intrinsic = value as Record<string, unknown>;
-  if ('Fn::GetAtt' in intrinsic) return (intrinsic['Fn::GetAtt'] as string[]).join('.');
-  if ('Ref' in intrinsic) return intrinsic.Ref as string;
-  if ('Fn::Join' in intrinsic) {
-    const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
-    return parts.map(arnText).join(separator);
-  }
-  return JSON.stringify(value);
 }
