@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { PaymentsStack } from '../lib/payments-stack';
+import { stageStack } from '../lib/payments-stack';
 import { stageSettings } from '../lib/stage';
 
 const app = new App();
@@ -16,10 +16,14 @@ function contextString(key: string): string | undefined {
 // `-c stage=prod`; validated here so that a typo fails before anything is synthesized.
 const { stage } = stageSettings(contextString('stage'));
 
-// Environment-agnostic: deploys to the account and region of the caller's credentials.
-new PaymentsStack(app, 'PaymentsApi', {
+// One stack per stage (PaymentsApi-dev, PaymentsApi-prod), so that deploying one stage never
+// updates another. Environment-agnostic: deploys to the account and region of the caller's
+// credentials. `-c stackName=…` deploys the stage under another name: the stack an earlier
+// version of this app deployed as `PaymentsApi`, for instance (docs/operations.md).
+stageStack(app, {
   description: `Serverless idempotent payments API (API Gateway, Lambda, DynamoDB), ${stage} stage`,
   stage,
+  stackName: contextString('stackName'),
   alarmTopicArn: contextString('alarmTopicArn'),
   corsAllowOrigins: contextString('corsAllowOrigins')
     ?.split(',')

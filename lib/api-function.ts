@@ -17,6 +17,8 @@ export interface ApiFunctionProps {
   readonly entry: string;
   /** Sets `POWERTOOLS_SERVICE_NAME`, the `service` of every log line, metric and trace. */
   readonly serviceName: string;
+  /** Sets `POWERTOOLS_METRICS_NAMESPACE`, where the function's own metrics go. */
+  readonly metricsNamespace: string;
   /**
    * @default Duration.seconds(10)
    */
@@ -77,6 +79,7 @@ export class ApiFunction extends NodejsFunction {
       role,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         // Stack traces point at the TypeScript sources through the bundled source maps.
         NODE_OPTIONS: '--enable-source-maps',
       },

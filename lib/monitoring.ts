@@ -6,7 +6,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, MetricName } from '../lambda/metric-names';
+import { MetricName } from '../lambda/metric-names';
 
 export interface PaymentsMonitoringProps {
   readonly api: apigateway.RestApi;
@@ -14,6 +14,8 @@ export interface PaymentsMonitoringProps {
   readonly tables: ReadonlyMap<string, dynamodb.ITable>;
   /** `service` dimension of the functions' metrics (`POWERTOOLS_SERVICE_NAME`). */
   readonly serviceName: string;
+  /** Namespace of the functions' metrics (`POWERTOOLS_METRICS_NAMESPACE`): the stage's own. */
+  readonly metricsNamespace: string;
   /**
    * Where alarms notify, on ALARM and on OK.
    *
@@ -111,7 +113,7 @@ export class PaymentsMonitoring extends Construct {
 
     const businessMetric = (metricName: string) =>
       new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
+        namespace: props.metricsNamespace,
         metricName,
         dimensionsMap: { service: props.serviceName },
         period: FIVE_MINUTES,

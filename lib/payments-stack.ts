@@ -17,7 +17,9 @@ export const SERVICE_NAME = 'payments-api';
 export interface PaymentsStackProps extends StackProps {
   /**
    * The deployment stage: picks the Orders table's protection and removal policy, log
-   * retention, the execution log level and throttling (`lib/stage.ts`).
+   * retention, the execution log level, throttling, and the names that keep stages apart: the
+   * API's and the functions' metric namespace (`lib/stage.ts`). Deploy each stage with
+   * {@link stageStack}, under its own stack name.
    *
    * @default 'dev'
    */
@@ -174,7 +176,7 @@ export class PaymentsStack extends Stack {
 
     const createCloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
-      restApiName: 'payments-api',
+      restApiName: settings.apiName,
       description: 'Idempotent payments API (orders and payments)',
       // Callers are SigV4-signing services, usually in the same region: no CloudFront hop.
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
@@ -232,6 +234,7 @@ export class PaymentsStack extends Stack {
         ['IdempotencyTable', this.idempotencyTable],
       ]),
       serviceName: SERVICE_NAME,
+      metricsNamespace: settings.metricsNamespace,
       alarmTopic: props.alarmTopicArn
         ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
         : undefined,
@@ -261,6 +264,7 @@ export class PaymentsStack extends Stack {
     const fn = new ApiFunction(this, route.functionId, {
       entry: route.entry,
       serviceName: SERVICE_NAME,
+      metricsNamespace: settings.metricsNamespace,
       timeout: Duration.seconds(route.timeoutSeconds),
       memorySize: route.memoryMb,
       logRetention: settings.logs.retention,
@@ -281,4 +285,13 @@ export class PaymentsStack extends Stack {
       .addMethod(route.method, new apigateway.LambdaIntegration(fn));
     return fn;
   }
+}
+
+/**
+ * The stack of a stage, named after it (`PaymentsApi-dev`, `PaymentsApi-prod`): what
+ * `bin/app.ts` deploys. Stages never share a stack, so deploying one cannot change another.
+ * `props.stackName` deploys it under another CloudFormation name (an existing stack's).
+ */
+export function stageStack(scope: Construct, props: PaymentsStackProps = {}): PaymentsStack {
+  return new PaymentsStack(scope, stageSettings(props.stage).stackName, props);
 }

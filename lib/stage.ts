@@ -15,6 +15,18 @@ export interface Throttle {
 /** Everything that differs between a development stack and a production one. */
 export interface StageSettings {
   readonly stage: Stage;
+  /**
+   * The stage's CloudFormation stack: one per stage, so that deploying one stage never
+   * updates another's (a dev deploy after a prod one used to strip prod's protections).
+   */
+  readonly stackName: string;
+  /** The REST API's name, as the API Gateway console lists it. */
+  readonly apiName: string;
+  /**
+   * Namespace of the functions' own metrics (`POWERTOOLS_METRICS_NAMESPACE`), read by the
+   * stage's alarms and dashboard: two stages in one account and region never mix their figures.
+   */
+  readonly metricsNamespace: string;
   /** Orders table: retained, deletion-protected and point-in-time recoverable in prod. */
   readonly ordersTable: {
     readonly removalPolicy: RemovalPolicy;
@@ -37,6 +49,9 @@ export interface StageSettings {
 const settingsByStage: Record<Stage, StageSettings> = {
   dev: {
     stage: 'dev',
+    stackName: 'PaymentsApi-dev',
+    apiName: 'payments-api-dev',
+    metricsNamespace: 'PaymentsApi/dev',
     // A development stack is torn down with its test data; nothing in it is anyone's money.
     ordersTable: {
       removalPolicy: RemovalPolicy.DESTROY,
@@ -51,6 +66,9 @@ const settingsByStage: Record<Stage, StageSettings> = {
   },
   prod: {
     stage: 'prod',
+    stackName: 'PaymentsApi-prod',
+    apiName: 'payments-api-prod',
+    metricsNamespace: 'PaymentsApi/prod',
     // The system of record for orders and payments: deleting or replacing the stack, or a
     // manual delete, must never take the money trail with it, and a bad write must be undoable.
     ordersTable: {

@@ -2,7 +2,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { apiRoutes } from '../../lib/api-routes';
 import { gatewayProblems } from '../../lib/gateway-responses';
-import { METRICS_NAMESPACE, MetricName } from '../../lambda/metric-names';
+import { MetricName } from '../../lambda/metric-names';
 import { synthesize, type Resource } from './support/synthesize';
 
 const { stack, template } = synthesize();
@@ -96,7 +96,7 @@ describe('alarms', () => {
 
   it('alarms on a spike of Idempotency-Keys reused with another payload', () => {
     expect(alarmById('MonitoringIdempotencyKeyReusedAlarm')).toMatchObject({
-      Namespace: METRICS_NAMESPACE,
+      Namespace: 'PaymentsApi/dev',
       MetricName: 'IdempotencyKeyReused',
       Dimensions: [{ Name: 'service', Value: 'payments-api' }],
       Statistic: 'Sum',

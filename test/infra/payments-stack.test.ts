@@ -257,6 +257,7 @@ describe('functions', () => {
     expect(functionResource(route).Properties.Environment).toEqual({
       Variables: {
         POWERTOOLS_SERVICE_NAME: 'payments-api',
+        POWERTOOLS_METRICS_NAMESPACE: 'PaymentsApi/dev',
         NODE_OPTIONS: '--enable-source-maps',
         ORDERS_TABLE_NAME: { Ref: ordersTableId },
         ...idempotencyEnv,
@@ -414,14 +415,14 @@ describe('cdk-nag (AwsSolutions)', () => {
     );
     expect(acknowledged.sort()).toEqual(
       [
-        'PaymentsApi/Api AwsSolutions-COG4',
-        'PaymentsApi/Api AwsSolutions-APIG2',
-        'PaymentsApi/Api AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        'PaymentsApi/Api/DeploymentStage.v1 AwsSolutions-APIG3',
-        'PaymentsApi/IdempotencyTable AwsSolutions-DDB3',
-        'PaymentsApi/OrdersTable AwsSolutions-DDB3',
+        'PaymentsApi-dev/Api AwsSolutions-COG4',
+        'PaymentsApi-dev/Api AwsSolutions-APIG2',
+        'PaymentsApi-dev/Api AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'PaymentsApi-dev/Api/DeploymentStage.v1 AwsSolutions-APIG3',
+        'PaymentsApi-dev/IdempotencyTable AwsSolutions-DDB3',
+        'PaymentsApi-dev/OrdersTable AwsSolutions-DDB3',
         ...apiRoutes.map(
-          (r) => `PaymentsApi/${r.functionId}ServiceRole AwsSolutions-IAM5[Resource::*]`,
+          (r) => `PaymentsApi-dev/${r.functionId}ServiceRole AwsSolutions-IAM5[Resource::*]`,
         ),
       ].sort(),
     );
