@@ -174,6 +174,12 @@ export class PaymentsStack extends Stack {
     });
     const corsAllowOrigins = props.corsAllowOrigins ?? [];
 
+    const methodMonitoring = {
+      metricsEnabled: true,
+      loggingLevel: settings.executionLogLevel,
+      // Request and response bodies hold payment data: never copy them into the logs.
+      dataTraceEnabled: false,
+    } satisfies apigateway.MethodDeploymentOptions;
     const createCloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: settings.apiName,
@@ -188,10 +194,7 @@ export class PaymentsStack extends Stack {
       deployOptions: {
         stageName: 'v1',
         tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: settings.executionLogLevel,
-        // Request and response bodies hold payment data: never copy them into the logs.
-        dataTraceEnabled: false,
+        ...methodMonitoring,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(accessLogFields)),
         throttlingRateLimit: settings.stageThrottle.rateLimit,
@@ -202,6 +205,9 @@ export class PaymentsStack extends Stack {
             .map((route) => [
               `${route.path}/${route.method}`,
               {
+                // A method setting replaces the stage-wide one, it does not merge with it:
+                // whatever it leaves out is off for the method, so it states all of it.
+                ...methodMonitoring,
                 throttlingRateLimit: settings.writeThrottle.rateLimit,
                 throttlingBurstLimit: settings.writeThrottle.burstLimit,
               },

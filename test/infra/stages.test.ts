@@ -222,6 +222,32 @@ describe('two stages in one account and region', () => {
     });
   });
 
+  it.each([
+    ['dev', both.dev, 'INFO'],
+    ['prod', both.prod, 'ERROR'],
+  ] as const)(
+    'every %s method setting states the logging level, metrics and data trace: a method setting replaces the stage-wide one, it does not merge with it',
+    (_stage, side, loggingLevel) => {
+      const [apiStage] = ofType(side, 'AWS::ApiGateway::Stage');
+      const methodSettings = apiStage?.Properties.MethodSettings as Record<string, unknown>[];
+      // API Gateway's resource path of a method setting: '/' then the path, '/' escaped as '~1'.
+      const postPaths = apiRoutes
+        .filter((route) => route.method === 'POST')
+        .map((route) => `/${route.path.replace(/\//g, '~1')}`);
+
+      expect(methodSettings.map((setting) => setting.ResourcePath).sort()).toEqual(
+        ['/*', ...postPaths].sort(),
+      );
+      for (const setting of methodSettings) {
+        expect(setting).toMatchObject({
+          LoggingLevel: loggingLevel,
+          MetricsEnabled: true,
+          DataTraceEnabled: false,
+        });
+      }
+    },
+  );
+
   it('leave no cdk-nag finding unacknowledged in either stack', () => {
     expect(new AwsSolutionsChecks().validateScope(both.app).violations).toEqual([]);
   });
