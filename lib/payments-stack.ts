@@ -65,8 +65,14 @@ export interface PaymentsStackProps extends StackProps {
 
 /**
  * One JSON line per request: API Gateway's standard fields, plus what on-call needs to explain a
- * refusal or a slow answer (the caller's principal, which is the tenant, the gateway's error
- * message, latencies and the X-Ray trace). Never a body or a header value that could hold one.
+ * refusal or a slow answer (the caller's principal, which is the tenant, the gateway's error type,
+ * latencies and the X-Ray trace).
+ *
+ * Only values API Gateway shapes itself (ids, numbers, IAM principals, the resource that
+ * matched): it writes variables into the line without escaping them, so a value a client shapes
+ * could break the JSON. Never `$context.error.message`: for a refused signature it quotes the
+ * canonical request, the Idempotency-Key and the session token included, over several lines
+ * (test/infra/access-logs.test.ts). No user agent, no path as sent, no body, no header.
  */
 const accessLogFields = {
   requestId: '$context.requestId',
@@ -74,7 +80,6 @@ const accessLogFields = {
   caller: '$context.identity.caller',
   user: '$context.identity.user',
   userArn: '$context.identity.userArn',
-  userAgent: '$context.identity.userAgent',
   requestTime: '$context.requestTime',
   httpMethod: '$context.httpMethod',
   resourcePath: '$context.resourcePath',
@@ -82,9 +87,9 @@ const accessLogFields = {
   protocol: '$context.protocol',
   responseLength: '$context.responseLength',
   responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
   integrationLatency: '$context.integrationLatency',
   errorType: '$context.error.responseType',
-  errorMessage: '$context.error.message',
   xrayTraceId: '$context.xrayTraceId',
 };
 

@@ -105,7 +105,7 @@ describe('REST API', () => {
     });
   });
 
-  it('access logs one JSON object per request with the caller, the error and the latencies, never a body', () => {
+  it('access logs one JSON object per request with the caller, the error type and the latencies, never a body nor a message', () => {
     const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0] as Resource;
     const format = (stage.Properties.AccessLogSetting as { Format: string }).Format;
     const fields = JSON.parse(format) as Record<string, string>;
@@ -114,11 +114,13 @@ describe('REST API', () => {
       requestId: '$context.requestId',
       userArn: '$context.identity.userArn',
       status: '$context.status',
-      errorMessage: '$context.error.message',
+      errorType: '$context.error.responseType',
       integrationLatency: '$context.integrationLatency',
       xrayTraceId: '$context.xrayTraceId',
     });
-    expect(format).not.toMatch(/\$input|requestOverride|\$context\.authorizer/);
+    expect(format).not.toMatch(
+      /\$input|requestOverride|\$context\.authorizer|\$context\.error\.message|userAgent/,
+    );
   });
 
   it.each(postRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
