@@ -13,7 +13,11 @@ import type { PaymentProcessor } from '../domain/payment-processor';
 import type { Clock, OrdersStore } from '../domain/ports';
 import type { HttpDependencies } from '../http/handler';
 import type { IdempotencyLayer } from '../idempotency/idempotent-route';
-import { ResponsePersistenceLayer, responsePersistenceOptions } from '../idempotency/persistence';
+import {
+  ResponsePersistenceLayer,
+  responsePersistenceOptions,
+  type ResponsePersistenceOptions,
+} from '../idempotency/persistence';
 import { PowertoolsIdempotency } from '../idempotency/powertools-idempotency';
 import { DynamoDbOrdersStore } from '../store/orders-store';
 import type { Config, IdempotentConfig } from './config';
@@ -98,20 +102,21 @@ export function createOrdersStore(config: Config, client: DynamoDBClient): Order
 }
 
 /**
- * The idempotency layer on its table, through `client`. `persistence` builds each operation's
- * persistence layer from the table's options: Powertools' DynamoDB persistence that frees the
- * key of a result it fails to save, unless given another.
+ * The idempotency layer on its table, through `client`, judging expiries by `clock`.
+ * `persistence` builds each operation's persistence layer from the table's options: Powertools'
+ * DynamoDB persistence on that clock, which frees the key of a result it fails to save, unless
+ * given another.
  */
 export function createIdempotencyLayer(
   config: IdempotentConfig,
   client: DynamoDBClient,
-  persistence: (
-    options: ReturnType<typeof responsePersistenceOptions>,
-  ) => ResponsePersistenceLayer = (options) => new ResponsePersistenceLayer(options),
+  clock: Clock,
+  persistence: (options: ResponsePersistenceOptions) => ResponsePersistenceLayer = (options) =>
+    new ResponsePersistenceLayer(options),
 ): IdempotencyLayer {
   const { tableName, replayWindowSeconds, localCacheSize } = config.idempotency;
   return new PowertoolsIdempotency({
-    persistence: () => persistence(responsePersistenceOptions(tableName, client)),
+    persistence: () => persistence(responsePersistenceOptions(tableName, client, clock)),
     replayWindowSeconds,
     localCacheSize,
   });
@@ -120,16 +125,20 @@ export function createIdempotencyLayer(
 /** The wall clock. */
 export const systemClock: Clock = () => new Date();
 
-/** The dependencies of a function that reads orders and payments. */
+/**
+ * The dependencies of a function that reads orders and payments. `clock` is the wall clock but
+ * for tests and checks that run an instance whose clock is skewed.
+ */
 export function createDependencies(
   config: Config,
   client: DynamoDBClient = createDynamoDbClient(config),
+  clock: Clock = systemClock,
 ): Dependencies {
   return {
     ...createObservability(config),
     corsAllowOrigins: config.corsAllowOrigins,
     store: createOrdersStore(config, client),
-    clock: systemClock,
+    clock,
   };
 }
 
@@ -137,11 +146,12 @@ export function createDependencies(
 export function createIdempotentDependencies(
   config: IdempotentConfig,
   client: DynamoDBClient = createDynamoDbClient(config),
+  clock: Clock = systemClock,
 ): IdempotentDependencies {
   return {
-    ...createDependencies(config, client),
+    ...createDependencies(config, client, clock),
     processor: new SandboxPaymentProcessor(config.sandboxLatencyMs),
-    idempotency: createIdempotencyLayer(config, client),
+    idempotency: createIdempotencyLayer(config, client, clock),
     clockSkewMarginMs: config.clockSkewMarginMs,
   };
 }

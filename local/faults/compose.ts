@@ -23,6 +23,7 @@ export function withFaultInjection(
   const idempotency = createIdempotencyLayer(
     config,
     client,
+    dependencies.clock,
     (options) => new FaultInjectingPersistenceLayer(options, faults),
   );
   return {

@@ -12,6 +12,7 @@ import {
   createDynamoDbClient,
   createIdempotentDependencies,
 } from '../../../lambda/app/dependencies';
+import type { Clock } from '../../../lambda/domain/ports';
 import type { LambdaHandler } from '../../../lambda/http/handler';
 import { handlersByFunctionId } from '../../../local/application';
 import { withFaultInjection } from '../../../local/faults/compose';
@@ -32,12 +33,14 @@ export interface TestApplicationOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Fault points around the processor, the store and the idempotency layer, armed by these. */
   readonly faults?: FaultInjector;
+  /** The instance's clock. @default the wall clock */
+  readonly clock?: Clock;
 }
 
 export function buildTestApplication(options: TestApplicationOptions = {}): TestApplication {
   const config = parseIdempotentConfig({ ...process.env, ...options.env });
   const client = createDynamoDbClient(config);
-  const production = createIdempotentDependencies(config, client);
+  const production = createIdempotentDependencies(config, client, options.clock);
   const processor = new ObservedProcessor(production.processor);
   const store = new FailingOnDemandStore(production.store);
   const observed = { ...production, processor, store };

@@ -6,19 +6,21 @@ import { localPrincipal, lambdaContext, toProxyEvent } from '../../../local/prox
 import { matchRoute } from '../../../local/router';
 import { deriveResourceId, ID_NAMESPACES } from '../../../lambda/domain/ids';
 import type { ApiResponse } from './api';
-import { testApplication } from './application';
+import { testApplication, type TestApplication } from './application';
 
 export interface InvokeOptions {
   readonly tenant: string;
   readonly idempotencyKey: string;
   /** What `getRemainingTimeInMillis()` starts from. @default the route's configured timeout */
   readonly remainingMs?: number;
+  /** The instance that answers. @default this test file's */
+  readonly application?: TestApplication;
 }
 
 export async function invokePost(
   urlPath: '/orders' | '/payments',
   body: unknown,
-  { tenant, idempotencyKey, remainingMs }: InvokeOptions,
+  { tenant, idempotencyKey, remainingMs, application = testApplication() }: InvokeOptions,
 ): Promise<ApiResponse> {
   const match = matchRoute('POST', urlPath);
   if (match.kind !== 'route') throw new Error(`no route for POST ${urlPath}`);
@@ -37,7 +39,7 @@ export async function invokePost(
     },
     body: Buffer.from(JSON.stringify(body)),
   });
-  const result = await testApplication().handlerFor(match.route)(event, lambdaContext(route));
+  const result = await application.handlerFor(match.route)(event, lambdaContext(route));
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [
       name.toLowerCase(),
