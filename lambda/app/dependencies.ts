@@ -102,7 +102,8 @@ export function createOrdersStore(config: Config, client: DynamoDBClient): Order
 }
 
 /**
- * The idempotency layer on its table, through `client`, judging expiries by `clock`.
+ * The idempotency layer on its table, through `client`, judging expiries by `clock` and the
+ * configured margin for clock skew.
  * `persistence` builds each operation's persistence layer from the table's options: Powertools'
  * DynamoDB persistence on that clock, which frees the key of a result it fails to save, unless
  * given another.
@@ -116,7 +117,8 @@ export function createIdempotencyLayer(
 ): IdempotencyLayer {
   const { tableName, replayWindowSeconds, localCacheSize } = config.idempotency;
   return new PowertoolsIdempotency({
-    persistence: () => persistence(responsePersistenceOptions(tableName, client, clock)),
+    persistence: () =>
+      persistence(responsePersistenceOptions(tableName, client, clock, config.clockSkewMarginMs)),
     replayWindowSeconds,
     localCacheSize,
   });

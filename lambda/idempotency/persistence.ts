@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -32,7 +33,16 @@ const attribute = {
   inProgressExpiry: PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.inProgressExpiryAttr,
   data: PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.dataAttr,
   validation: PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.validationKeyAttr,
+  /** Ours: which write of which request took the lock. */
+  lockToken: 'lock_token',
 } as const;
+
+/**
+ * The shortest lock: what an invocation reporting no time left (or none known) gets. Powertools
+ * writes no in-progress expiry then, and such a lock would hold the key for the whole replay
+ * window; in Lambda the invocation is about to be stopped, so a short lock is enough.
+ */
+export const MIN_LOCK_MS = 1_000;
 
 /** Where the records of the idempotency layer live, and the time this instance judges them by. */
 export interface ResponsePersistenceOptions extends Omit<
@@ -43,19 +53,35 @@ export interface ResponsePersistenceOptions extends Omit<
   readonly awsSdkV3Client: DynamoDBClient;
   /** The instance's clock: what it writes expiries from and judges them by. */
   readonly clock: Clock;
+  /**
+   * How far apart the instances' clocks may be (ms): a record is taken for expired only this
+   * long after the expiry another instance wrote.
+   */
+  readonly clockSkewMarginMs: number;
 }
 
-/** A lock this instance is about to write: how long the invocation has left. */
+/** A lock this instance is about to write. */
 interface PendingLock {
-  readonly remainingMs: number | undefined;
+  /** How long the lock holds: the time the invocation has left, at least {@link MIN_LOCK_MS}. */
+  readonly durationMs: number;
+  /** Written with the lock, the same in every send of the write: how it knows its own lock. */
+  readonly token: string;
 }
 
 /**
- * Powertools' DynamoDB persistence, on the instance's injected clock, and such that a result
- * which fails to save frees its key.
+ * Powertools' DynamoDB persistence, except for how the lock is taken and that a result which
+ * fails to save frees its key.
  *
- * The lock (the INPROGRESS record) is written here rather than by Powertools, which reads
- * `Date.now()` wherever it needs the time: here it is the instance's clock.
+ * The lock (the INPROGRESS record) is written here rather than by Powertools (issue 12):
+ * - on the instance's injected clock, where Powertools reads `Date.now()`;
+ * - a record, the lock included, is taken for expired only the clock skew margin after its
+ *   expiry, so that an instance whose clock runs ahead (within the margin) does not take over
+ *   a live lock, and both requests would run and answer as the first execution;
+ * - the lock always expires, at least {@link MIN_LOCK_MS} after it was taken;
+ * - it carries a token of the write: when DynamoDB applied the write but its reply was lost,
+ *   the SDK's repeat fails its condition against this very lock, and the token, sent back with
+ *   the failure, tells that the request holds the lock. Without it the request would get 409
+ *   for its own lock, and the key would stay locked until the lock expired.
  *
  * Powertools leaves the record INPROGRESS when saving the result fails, so every retry would
  * get 409 until the in-progress expiry (the rest of the Lambda timeout). Deleting it lets the
@@ -67,11 +93,12 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #clock: Clock;
+  readonly #clockSkewMarginMs: number;
   /** Locks between `saveInProgress` and their write, by hashed idempotency key. */
   readonly #pendingLocks = new Map<string, PendingLock>();
 
   constructor(options: ResponsePersistenceOptions) {
-    const { clock, ...dynamoDb } = options;
+    const { clock, clockSkewMarginMs, ...dynamoDb } = options;
     super({
       ...dynamoDb,
       keyAttr: attribute.key,
@@ -84,16 +111,20 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
     this.#client = options.awsSdkV3Client;
     this.#tableName = options.tableName;
     this.#clock = clock;
+    this.#clockSkewMarginMs = clockSkewMarginMs;
   }
 
   override async saveInProgress(
     ...[data, remainingTimeInMillis]: SaveInProgressArguments
   ): Promise<void> {
     const key = this.getHashedIdempotencyKey(data);
-    const lock: PendingLock = { remainingMs: remainingTimeInMillis };
+    const lock: PendingLock = {
+      durationMs: Math.max(remainingTimeInMillis ?? 0, MIN_LOCK_MS),
+      token: randomUUID(),
+    };
     this.#pendingLocks.set(key, lock);
     try {
-      await super.saveInProgress(data, remainingTimeInMillis);
+      await super.saveInProgress(data, lock.durationMs);
     } finally {
       // Taken by `_putRecord`, unless a cached completed record answered first.
       if (this.#pendingLocks.get(key) === lock) this.#pendingLocks.delete(key);
@@ -109,25 +140,28 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
     }
   }
 
-  /** Writes the lock of `record`, unless the key holds a live record. */
+  /**
+   * Writes the lock of `record`, unless the key holds a record that has not surely expired.
+   * Carries on when the record it finds is its own lock.
+   */
   protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
     const lock = this.#pendingLocks.get(record.idempotencyKey);
     this.#pendingLocks.delete(record.idempotencyKey);
     if (!lock) throw new Error('A lock is written only through saveInProgress.');
     const nowMs = this.#clock().getTime();
+    // Expired for sure, whatever the clock of the instance that wrote the expiry.
+    const expiredBeforeMs = nowMs - this.#clockSkewMarginMs;
     const item = {
       ...this.getKey(record.idempotencyKey),
       ...marshall(
         {
           [attribute.expiry]: Math.round(nowMs / 1000 + this.expiresAfterSeconds),
           [attribute.status]: IdempotencyRecordStatus.INPROGRESS,
-          [attribute.inProgressExpiry]:
-            lock.remainingMs === undefined || lock.remainingMs === 0
-              ? undefined
-              : nowMs + lock.remainingMs,
+          [attribute.inProgressExpiry]: nowMs + lock.durationMs,
           [attribute.validation]: this.isPayloadValidationEnabled()
             ? record.payloadHash
             : undefined,
+          [attribute.lockToken]: lock.token,
         },
         { removeUndefinedValues: true },
       ),
@@ -149,8 +183,8 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
             '#in_progress_expiry': attribute.inProgressExpiry,
           },
           ExpressionAttributeValues: marshall({
-            ':now': nowMs / 1000,
-            ':now_in_millis': nowMs,
+            ':now': expiredBeforeMs / 1000,
+            ':now_in_millis': expiredBeforeMs,
             ':inprogress': IdempotencyRecordStatus.INPROGRESS,
           }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -159,6 +193,8 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = error.Item && unmarshall(error.Item);
+      // This write applied earlier, its reply lost: the SDK's repeat found the lock it took.
+      if (existing?.[attribute.lockToken] === lock.token) return;
       throw new IdempotencyItemAlreadyExistsError(
         `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
         existing && this.#recordOf(existing),
@@ -179,7 +215,7 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
   }
 
   #recordOf(item: Record<string, unknown>): IdempotencyRecord {
-    return new RecordOnClock(this.#clock, {
+    return new RecordOnClock(this.#clock, this.#clockSkewMarginMs, {
       idempotencyKey: item[attribute.key] as string,
       status: item[attribute.status] as IdempotencyRecordStatusValue,
       expiryTimestamp: item[attribute.expiry] as number | undefined,
@@ -190,10 +226,15 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
   }
 }
 
-/** A record read from the store, whose expiry is judged by the instance's clock. */
+/**
+ * A record read from the store, whose expiry is judged as the lock's write judges it: by the
+ * instance's clock, the margin after the expiry. Otherwise Powertools would find a record the
+ * write did not take for expired to be expired, and fail the request as inconsistent.
+ */
 class RecordOnClock extends IdempotencyRecord {
   constructor(
     private readonly clock: Clock,
+    private readonly clockSkewMarginMs: number,
     options: IdempotencyRecordOptions,
   ) {
     super(options);
@@ -201,16 +242,21 @@ class RecordOnClock extends IdempotencyRecord {
 
   override isExpired(): boolean {
     return (
-      this.expiryTimestamp !== undefined && this.clock().getTime() / 1000 > this.expiryTimestamp
+      this.expiryTimestamp !== undefined &&
+      (this.clock().getTime() - this.clockSkewMarginMs) / 1000 > this.expiryTimestamp
     );
   }
 }
 
-/** Where the records of the idempotency layer live: the table, its client, and the clock. */
+/**
+ * Where the records of the idempotency layer live (the table, its client), and the time they
+ * are judged by (the instance's clock, the margin for the skew between instances).
+ */
 export function responsePersistenceOptions(
   tableName: string,
   client: DynamoDBClient,
   clock: Clock,
+  clockSkewMarginMs: number,
 ): ResponsePersistenceOptions {
-  return { tableName, awsSdkV3Client: client, clock };
+  return { tableName, awsSdkV3Client: client, clock, clockSkewMarginMs };
 }

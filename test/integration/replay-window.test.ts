@@ -69,6 +69,8 @@ beforeAll(async () => {
     env: {
       IDEMPOTENCY_TABLE_NAME: idempotencyTable,
       IDEMPOTENCY_TTL_SECONDS: String(REPLAY_WINDOW_SECONDS),
+      // One instance, one clock: a record expires when its window ends, not the margin later.
+      CLOCK_SKEW_MARGIN_MS: '0',
     },
   });
   const [orderLaterPaid, succeeded, declined, missingOrder, reusedOrderKey, reusedPaymentKey] =

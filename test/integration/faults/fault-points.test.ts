@@ -11,9 +11,14 @@ import { anOrder, expectReplayOf, paymentsOf } from '../support/fixtures';
 import { useTestApplication } from '../support/application';
 import { idOf, invokePost, untilUnlocked } from '../support/invoke';
 
-/** This file's API runs with fault points; a test arms the faults it needs. */
+/**
+ * This file's API runs with fault points; a test arms the faults it needs. One instance, one
+ * clock: no skew between instances to allow for, so a crashed request's lock frees as soon as
+ * its invocation would have ended (`test/integration/protocol/idempotency-lock.test.ts` covers
+ * the margin).
+ */
 const faults = new FaultInjector();
-const { processor } = useTestApplication({ faults });
+const { processor } = useTestApplication({ faults, env: { CLOCK_SKEW_MARGIN_MS: '0' } });
 const injectFault = faults.inject.bind(faults);
 afterEach(() => faults.clear());
 
