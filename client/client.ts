@@ -23,6 +23,7 @@ import type {
   PaymentDeclinedProblem,
   PaymentList,
   Problem,
+  SucceededPayment,
 } from './types';
 
 export type Operation =
@@ -124,10 +125,13 @@ export interface PaymentsClient {
   /** POST /orders. */
   createOrder(request: CreateOrderRequest, options?: MutationOptions): Promise<Order>;
   /**
-   * POST /payments. A declined card throws {@link PaymentDeclinedError}, which carries the
-   * recorded payment.
+   * POST /payments: the SUCCEEDED payment. A declined card throws {@link PaymentDeclinedError},
+   * which carries the recorded DECLINED payment.
    */
-  createPayment(request: CreatePaymentRequest, options?: MutationOptions): Promise<Payment>;
+  createPayment(
+    request: CreatePaymentRequest,
+    options?: MutationOptions,
+  ): Promise<SucceededPayment>;
   /** GET /orders/{orderId}. */
   getOrder(orderId: string, options?: CallOptions): Promise<Order>;
   /** GET /payments/{paymentId}. */
@@ -194,7 +198,7 @@ export function createPaymentsClient(options: PaymentsClientOptions): PaymentsCl
     createOrder: (request, callOptions) =>
       post<Order>('createOrder', '/orders', request, callOptions),
     createPayment: (request, callOptions) =>
-      post<Payment>('createPayment', '/payments', request, callOptions),
+      post<SucceededPayment>('createPayment', '/payments', request, callOptions),
     getOrder: async (orderId, callOptions) =>
       get<Order>('getOrder', `/orders/${pathSegment(orderId)}`, callOptions),
     getPayment: async (paymentId, callOptions) =>

@@ -3,7 +3,7 @@
  * retry the same operation later with the same key), how many attempts were made, and, for an
  * answer from the API, the problem details and whether that answer was a replay.
  */
-import type { Payment, Problem } from './types';
+import type { DeclinedPayment, PaymentDeclinedProblem, Problem } from './types';
 
 /** Facts common to every failed call. */
 export interface CallFailure {
@@ -54,9 +54,9 @@ export class ApiError extends PaymentsClientError {
  */
 export class PaymentDeclinedError extends ApiError {
   override readonly name = 'PaymentDeclinedError';
-  readonly payment: Payment;
+  readonly payment: DeclinedPayment;
 
-  constructor(problem: Problem & { payment: Payment }, replayed: boolean, failure: CallFailure) {
+  constructor(problem: PaymentDeclinedProblem, replayed: boolean, failure: CallFailure) {
     super(problem, replayed, failure);
     this.payment = problem.payment;
   }

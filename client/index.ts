@@ -26,9 +26,13 @@ export { parseRetryAfterMs, retryDelayMs, type BackoffPolicy } from './backoff';
 export type {
   CreateOrderRequest,
   CreatePaymentRequest,
+  DeclinedPayment,
   Order,
+  PaidOrder,
   Payment,
   PaymentDeclinedProblem,
   PaymentList,
+  PendingOrder,
   Problem,
+  SucceededPayment,
 } from './types';

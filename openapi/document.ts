@@ -12,7 +12,9 @@ import {
   paymentListSchema,
   paymentSchema,
   problemSchema,
+  succeededPaymentSchema,
 } from '../lambda/http/response-schemas';
+import { declineProblems } from '../lambda/http/representations';
 import {
   IDEMPOTENCY_KEY_HEADER_PATTERN,
   IDEMPOTENCY_KEY_RULE,
@@ -159,9 +161,6 @@ const refusedPostProblems = {
 
 const keyInUse = 'The same key is still being processed.';
 
-/** Why a card is declined: the 402 problems, whose `code` is the payment's `declineCode`. */
-const declineProblems = [problems.cardDeclined, problems.insufficientFunds];
-
 const postParameters = {
   header: z.object({ 'Idempotency-Key': idempotencyKey, 'X-Tenant-Id': tenantHeader }),
 };
@@ -253,11 +252,15 @@ export const openApiDefinition: ZodOpenApiObject = {
           '201': created(
             'The SUCCEEDED payment; the order is now PAID. Also the replay of an earlier request with this key.',
             '/payments/{paymentId}',
-            paymentSchema,
+            succeededPaymentSchema,
           ),
           ...refusedPostProblems,
           '402': {
-            description: `The card was declined; the DECLINED payment is recorded and the order stays payable (stored and replayed). \`code\`: ${declineProblems.map((type) => `\`${type.code}\``).join(', ')}.`,
+            description: `The card was declined; the DECLINED payment is recorded and the order stays payable (stored and replayed). \`code\`: ${Object.values(
+              declineProblems,
+            )
+              .map((type) => `\`${type.code}\``)
+              .join(', ')}.`,
             headers: z.object({ 'Idempotent-Replayed': replayedHeader }),
             content: {
               [PROBLEM_CONTENT_TYPE]: { schema: paymentDeclinedProblemSchema },

@@ -1,24 +1,33 @@
 import { isValidAmount } from './money';
 
-export type OrderStatus = 'PENDING' | 'PAID';
-
 export interface OrderItem {
   readonly sku: string;
   readonly quantity: number;
   readonly unitAmount: number;
 }
 
-export interface Order {
+interface OrderFields {
   readonly id: string;
-  readonly status: OrderStatus;
   readonly customerId: string;
   readonly currency: string;
   readonly amount: number;
   readonly items: readonly OrderItem[];
   readonly createdAt: string;
-  /** Present once the order is PAID: the payment that paid it. */
-  readonly paymentId?: string;
 }
+
+/** An order no payment has succeeded for yet. */
+export interface PendingOrder extends OrderFields {
+  readonly status: 'PENDING';
+}
+
+/** An order a payment succeeded for: `paymentId` names it. */
+export interface PaidOrder extends OrderFields {
+  readonly status: 'PAID';
+  readonly paymentId: string;
+}
+
+export type Order = PendingOrder | PaidOrder;
+export type OrderStatus = Order['status'];
 
 /** A validated CreateOrder request (currency already upper-case). */
 export interface OrderDraft {
@@ -38,7 +47,7 @@ export function hasValidTotal(items: readonly OrderItem[]): boolean {
 }
 
 /** A new PENDING order with a server-computed amount. */
-export function newOrder(id: string, draft: OrderDraft, now: Date): Order {
+export function newOrder(id: string, draft: OrderDraft, now: Date): PendingOrder {
   return {
     id,
     status: 'PENDING',

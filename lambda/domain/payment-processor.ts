@@ -1,4 +1,6 @@
-import type { DeclineCode } from './payment';
+/** Why a processor declines a charge; a declined payment records it. */
+export const DECLINE_CODES = ['card_declined', 'insufficient_funds'] as const;
+export type DeclineCode = (typeof DECLINE_CODES)[number];
 
 export interface PaymentMethod {
   readonly type: 'card';

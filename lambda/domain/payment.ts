@@ -1,6 +1,6 @@
 import { AmountMismatch, OrderAlreadyPaid } from './errors';
 import type { Order } from './order';
-import type { ChargeResult, PaymentMethod } from './payment-processor';
+import type { ChargeResult, DeclineCode, PaymentMethod } from './payment-processor';
 
 /**
  * How long one payment attempt holds its claim on an order. It must exceed the payment
@@ -15,19 +15,27 @@ export const PAYMENT_LEASE_SECONDS = 30;
  */
 export const DEFAULT_CLOCK_SKEW_MARGIN_MS = 5_000;
 
-export type PaymentStatus = 'SUCCEEDED' | 'DECLINED';
-export type DeclineCode = 'card_declined' | 'insufficient_funds';
-
-export interface Payment {
+interface PaymentFields {
   readonly id: string;
   readonly orderId: string;
   readonly amount: number;
   readonly currency: string;
-  readonly status: PaymentStatus;
   readonly createdAt: string;
-  /** Present only on DECLINED payments. */
-  readonly declineCode?: DeclineCode;
 }
+
+/** A charge that went through: its order is PAID by it. */
+export interface SucceededPayment extends PaymentFields {
+  readonly status: 'SUCCEEDED';
+}
+
+/** A charge the processor declined, and why; the order stays payable. */
+export interface DeclinedPayment extends PaymentFields {
+  readonly status: 'DECLINED';
+  readonly declineCode: DeclineCode;
+}
+
+export type Payment = SucceededPayment | DeclinedPayment;
+export type PaymentStatus = Payment['status'];
 
 /** A validated CreatePayment request (currency already upper-case). */
 export interface PaymentDraft {

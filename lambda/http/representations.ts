@@ -6,12 +6,16 @@
  */
 import type { Created } from '../domain/create-order';
 import type { Order } from '../domain/order';
-import type { Payment } from '../domain/payment';
+import type { DeclinedPayment, Payment, SucceededPayment } from '../domain/payment';
+import type { DeclineCode } from '../domain/payment-processor';
+import { problems, type ProblemType } from './problems';
 import { jsonResponse, markReplayed, problemResponse, type HttpResponse } from './response';
 import type {
+  DeclinedPaymentRepresentation,
   OrderRepresentation,
   PaymentListRepresentation,
   PaymentRepresentation,
+  SucceededPaymentRepresentation,
 } from './response-schemas';
 
 /** The schema's output type; readonly, as the domain's objects are. */
@@ -19,6 +23,16 @@ type Wire<T> = T extends object ? { readonly [K in keyof T]: Wire<T[K]> } : T;
 
 const orderRepresentation = (order: Order): Wire<OrderRepresentation> => order;
 const paymentRepresentation = (payment: Payment): Wire<PaymentRepresentation> => payment;
+const succeededRepresentation = (payment: SucceededPayment): Wire<SucceededPaymentRepresentation> =>
+  payment;
+const declinedRepresentation = (payment: DeclinedPayment): Wire<DeclinedPaymentRepresentation> =>
+  payment;
+
+/** The 402 problem of each decline code: its `code` is the payment's `declineCode`. */
+export const declineProblems: Readonly<Record<DeclineCode, ProblemType>> = {
+  card_declined: problems.cardDeclined,
+  insufficient_funds: problems.insufficientFunds,
+};
 
 /** 200 with the order. */
 export function orderResponse(order: Order): HttpResponse {
@@ -51,15 +65,13 @@ export function orderCreatedResponse({ resource, existed }: Created<Order>): Htt
 export function paymentCreatedResponse({ resource, existed }: Created<Payment>): HttpResponse {
   const response =
     resource.status === 'SUCCEEDED'
-      ? jsonResponse(201, paymentRepresentation(resource), {
+      ? jsonResponse(201, succeededRepresentation(resource), {
           Location: `/payments/${resource.id}`,
         })
       : problemResponse({
-          status: 402,
-          code: resource.declineCode ?? 'card_declined',
-          title: 'Payment declined',
+          ...declineProblems[resource.declineCode],
           detail: `The card was declined (${resource.declineCode}). The order can still be paid with another card.`,
-          extensions: { payment: paymentRepresentation(resource) },
+          extensions: { payment: declinedRepresentation(resource) },
         });
   return existed ? markReplayed(response) : response;
 }

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../domain/money';
+import { DECLINE_CODES } from '../domain/payment-processor';
 
 const amount = z.int().check(z.minimum(MIN_AMOUNT), z.maximum(MAX_AMOUNT));
 const currency = z
@@ -17,46 +18,73 @@ const currency = z
 const timestamp = z.iso.datetime().register(z.globalRegistry, {
   description: 'When the resource was created (ISO 8601, UTC)',
 });
-const declineCode = z.enum(['card_declined', 'insufficient_funds']);
+const declineCode = z.enum(DECLINE_CODES);
 const orderId = z.string().check(z.regex(/^ord_[0-9a-f]{32}$/));
 const paymentId = z.string().check(z.regex(/^pay_[0-9a-f]{32}$/));
 
+// Members in the order the API writes them, status second: the schemas read like the bodies.
+const orderFields = {
+  customerId: z.string(),
+  currency,
+  amount,
+  items: z.array(
+    z.strictObject({
+      sku: z.string(),
+      quantity: z.int().check(z.minimum(1), z.maximum(1000)),
+      unitAmount: amount,
+    }),
+  ),
+  createdAt: timestamp,
+};
+
+export const pendingOrderSchema = z
+  .strictObject({ id: orderId, status: z.literal('PENDING'), ...orderFields })
+  .register(z.globalRegistry, {
+    id: 'PendingOrder',
+    description: 'No payment has succeeded for the order yet.',
+  });
+
+export const paidOrderSchema = z
+  .strictObject({ id: orderId, status: z.literal('PAID'), ...orderFields, paymentId })
+  .register(z.globalRegistry, {
+    id: 'PaidOrder',
+    description: 'A payment succeeded for the order: `paymentId` names it.',
+  });
+
 export const orderSchema = z
-  .strictObject({
-    id: orderId,
-    status: z.enum(['PENDING', 'PAID']),
-    customerId: z.string(),
-    currency,
-    amount,
-    items: z.array(
-      z.strictObject({
-        sku: z.string(),
-        quantity: z.int().check(z.minimum(1), z.maximum(1000)),
-        unitAmount: amount,
-      }),
-    ),
-    createdAt: timestamp,
-    paymentId: z.optional(paymentId),
-  })
+  .discriminatedUnion('status', [pendingOrderSchema, paidOrderSchema])
   .register(z.globalRegistry, {
     id: 'Order',
     description:
       '`PENDING` until a payment succeeds, then `PAID` with the `paymentId` that paid it.',
   });
 
-export const paymentSchema = z
+const paymentFields = { id: paymentId, orderId, amount, currency };
+
+export const succeededPaymentSchema = z
+  .strictObject({ ...paymentFields, status: z.literal('SUCCEEDED'), createdAt: timestamp })
+  .register(z.globalRegistry, {
+    id: 'SucceededPayment',
+    description: 'The charge went through; the order is PAID by this payment.',
+  });
+
+export const declinedPaymentSchema = z
   .strictObject({
-    id: paymentId,
-    orderId,
-    amount,
-    currency,
-    status: z.enum(['SUCCEEDED', 'DECLINED']),
+    ...paymentFields,
+    status: z.literal('DECLINED'),
     createdAt: timestamp,
-    declineCode: z.optional(declineCode),
+    declineCode,
   })
   .register(z.globalRegistry, {
+    id: 'DeclinedPayment',
+    description: 'The card was declined, for `declineCode`; the order stays payable.',
+  });
+
+export const paymentSchema = z
+  .discriminatedUnion('status', [succeededPaymentSchema, declinedPaymentSchema])
+  .register(z.globalRegistry, {
     id: 'Payment',
-    description: '`declineCode` is present only on a `DECLINED` payment.',
+    description: '`SUCCEEDED`, or `DECLINED` with its `declineCode`.',
   });
 
 export const paymentListSchema = z
@@ -84,7 +112,7 @@ export const problemSchema = z
 
 /** 402: the declined payment was recorded and comes with the problem; `code` says why. */
 export const paymentDeclinedProblemSchema = z
-  .looseObject({ ...problemSchema.shape, code: declineCode, payment: paymentSchema })
+  .looseObject({ ...problemSchema.shape, code: declineCode, payment: declinedPaymentSchema })
   .register(z.globalRegistry, {
     id: 'PaymentDeclinedProblem',
     description: 'A 402 problem carrying the recorded `DECLINED` payment.',
@@ -92,6 +120,8 @@ export const paymentDeclinedProblemSchema = z
 
 export type OrderRepresentation = z.output<typeof orderSchema>;
 export type PaymentRepresentation = z.output<typeof paymentSchema>;
+export type SucceededPaymentRepresentation = z.output<typeof succeededPaymentSchema>;
+export type DeclinedPaymentRepresentation = z.output<typeof declinedPaymentSchema>;
 export type PaymentListRepresentation = z.output<typeof paymentListSchema>;
 export type ProblemRepresentation = z.output<typeof problemSchema>;
 export type PaymentDeclinedProblemRepresentation = z.output<typeof paymentDeclinedProblemSchema>;

@@ -52,26 +52,46 @@ const aWriteToken = (): string => randomUUID();
 
 const MAX_RECORD_ATTEMPTS = 3;
 
+// Each item is rebuilt member by member, in the order the create wrote them: a read then
+// serialises like the create, and storage attributes (keys, fingerprint, lease) stay behind.
+
 function toOrder(item: Item): Order {
-  const { id, status, customerId, currency, amount, items, createdAt, paymentId } =
-    item as unknown as Order;
-  return {
-    id,
-    status,
-    customerId,
-    currency,
-    amount,
-    // DynamoDB maps do not keep key order: rebuild items so a read serialises like the create.
-    items: items.map(({ sku, quantity, unitAmount }) => ({ sku, quantity, unitAmount })),
-    createdAt,
-    ...(paymentId && { paymentId }),
-  };
+  const stored = item as unknown as Order;
+  const { id, customerId, currency, amount, createdAt } = stored;
+  // DynamoDB maps do not keep key order: rebuild items too.
+  const items = stored.items.map(({ sku, quantity, unitAmount }) => ({
+    sku,
+    quantity,
+    unitAmount,
+  }));
+  return stored.status === 'PAID'
+    ? {
+        id,
+        status: 'PAID',
+        customerId,
+        currency,
+        amount,
+        items,
+        createdAt,
+        paymentId: stored.paymentId,
+      }
+    : { id, status: 'PENDING', customerId, currency, amount, items, createdAt };
 }
 
 function toPayment(item: Item): Payment {
-  const { id, orderId, amount, currency, status, createdAt, declineCode } =
-    item as unknown as Payment;
-  return { id, orderId, amount, currency, status, createdAt, ...(declineCode && { declineCode }) };
+  const stored = item as unknown as Payment;
+  const { id, orderId, amount, currency, createdAt } = stored;
+  return stored.status === 'SUCCEEDED'
+    ? { id, orderId, amount, currency, status: 'SUCCEEDED', createdAt }
+    : {
+        id,
+        orderId,
+        amount,
+        currency,
+        status: 'DECLINED',
+        createdAt,
+        declineCode: stored.declineCode,
+      };
 }
 
 const withFingerprint = <T>(resource: T, item: Item): Fingerprinted<T> => ({

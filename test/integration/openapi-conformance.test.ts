@@ -193,7 +193,21 @@ describe('responses conform to the OpenAPI document', () => {
         ...response,
         body: { ...response.body, internalField: 1 },
       }),
-    ).toEqual([expect.stringContaining('must NOT have additional properties')]);
+    ).toEqual(
+      expect.arrayContaining([expect.stringContaining('must NOT have additional properties')]),
+    );
+    // An order is PAID with the payment that paid it, and PENDING without one.
+    const paidWithoutPayment = { ...response, body: { ...response.body, status: 'PAID' } };
+    const pendingWithPayment = {
+      ...response,
+      body: { ...response.body, paymentId: `pay_${'0'.repeat(32)}` },
+    };
+    expect(contractViolations('GET', '/orders/{orderId}', paidWithoutPayment)).toEqual(
+      expect.arrayContaining([expect.stringContaining("must have required property 'paymentId'")]),
+    );
+    expect(contractViolations('GET', '/orders/{orderId}', pendingWithPayment)).toEqual(
+      expect.arrayContaining([expect.stringContaining('must NOT have additional properties')]),
+    );
     expect(contractViolations('GET', '/orders/{orderId}', { ...response, status: 201 })).toEqual([
       'GET /orders/{orderId} does not document status 201',
     ]);

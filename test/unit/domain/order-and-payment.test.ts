@@ -1,6 +1,12 @@
 import { AmountMismatch, OrderAlreadyPaid } from '../../../lambda/domain/errors';
 import { deriveResourceId, isResourceId } from '../../../lambda/domain/ids';
-import { hasValidTotal, newOrder, orderAmount, type Order } from '../../../lambda/domain/order';
+import {
+  hasValidTotal,
+  newOrder,
+  orderAmount,
+  type PaidOrder,
+  type PendingOrder,
+} from '../../../lambda/domain/order';
 import {
   PAYMENT_LEASE_SECONDS,
   assertPayable,
@@ -12,7 +18,7 @@ import {
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 
-const anOrder = (overrides: Partial<Order> = {}): Order => ({
+const anOrder = (overrides: Partial<PendingOrder> = {}): PendingOrder => ({
   ...newOrder(
     'ord_1',
     { customerId: 'cus_1', currency: 'USD', items: [{ sku: 'A', quantity: 2, unitAmount: 1250 }] },
@@ -20,6 +26,8 @@ const anOrder = (overrides: Partial<Order> = {}): Order => ({
   ),
   ...overrides,
 });
+
+const aPaidOrder = (): PaidOrder => ({ ...anOrder(), status: 'PAID', paymentId: 'pay_1' });
 
 const aDraft = (overrides: Partial<PaymentDraft> = {}): PaymentDraft => ({
   orderId: 'ord_1',
@@ -63,9 +71,7 @@ describe('assertPayable', () => {
   });
 
   it('refuses to pay a PAID order', () => {
-    expect(() => assertPayable(anOrder({ status: 'PAID', paymentId: 'pay_1' }), aDraft())).toThrow(
-      OrderAlreadyPaid,
-    );
+    expect(() => assertPayable(aPaidOrder(), aDraft())).toThrow(OrderAlreadyPaid);
   });
 
   it.each([

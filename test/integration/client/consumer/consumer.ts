@@ -23,7 +23,11 @@ export async function checkout(baseUrl: string): Promise<Payment | undefined> {
   };
   const order: Order = await payments.createOrder(request, { idempotencyKey: 'checkout-1' });
   const status: 'PENDING' | 'PAID' = order.status;
-  console.log(status);
+  // A PAID order always names its payment, and only a PAID one does.
+  const paidBy: string | undefined = order.status === 'PAID' ? order.paymentId : undefined;
+  // @ts-expect-error a PENDING order has no paymentId
+  if (order.status === 'PENDING') console.log(order.paymentId);
+  console.log(status, paidBy);
   try {
     return await payments.createPayment({
       orderId: order.id,
@@ -32,8 +36,11 @@ export async function checkout(baseUrl: string): Promise<Payment | undefined> {
       paymentMethod: { type: 'card', token: 'tok_visa' },
     });
   } catch (error) {
-    if (error instanceof PaymentDeclinedError) console.log(error.payment.declineCode);
-    else if (error instanceof ApiError) console.log(error.code, error.replayed, error.attempts);
+    if (error instanceof PaymentDeclinedError) {
+      // A declined payment always carries its decline code.
+      const declineCode: 'card_declined' | 'insufficient_funds' = error.payment.declineCode;
+      console.log(declineCode);
+    } else if (error instanceof ApiError) console.log(error.code, error.replayed, error.attempts);
     return undefined;
   }
 }
