@@ -9,22 +9,22 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ApiRoute } from '../lib/api-routes';
 import { bundleEntry } from '../local/bundle';
+import { toProxyEvent } from '../local/proxy-event';
+import type { SdkPlacement } from './bundles';
+import type { BenchRequest } from './load';
+import {
+  aGet,
+  anOrderRequest,
+  aPaymentRequest,
+  type BenchPayment,
+  type CreatedOrder,
+} from './requests';
+import type { ColdStartResult, ColdStartSample } from './results';
 
 const childDir = path.join(__dirname, '.build', 'child');
 let child: Promise<string> | undefined;
-
-export interface ColdStartSample {
-  /** From the start of the process's script to the bundle loaded. */
-  readonly loadMs: number;
-  /** From the bundle loaded to its first answer. */
-  readonly firstRequestMs: number;
-  /** Load + first request: what the target is about. */
-  readonly totalMs: number;
-  /** The process from spawn to exit, Node.js's own start-up included. */
-  readonly processMs: number;
-  readonly statusCode: number;
-}
 
 /** Runs one fresh process for `bundle` answering `event`. */
 export async function coldStart(
@@ -54,4 +54,96 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[middle] ?? Number.NaN)
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const SDK_PLACEMENTS: readonly SdkPlacement[] = ['bundled', 'runtime'];
+
+/**
+ * `samples` cold starts of each route's function, per SDK placement. The placements alternate
+ * sample by sample, so that a change in background load hits both.
+ *
+ * @param bundles the runnable bundle of each function, by SDK placement
+ * @param data a succeeded payment for the reads, and unpaid orders: each cold start of
+ *   create-payment pays one of its own
+ */
+export async function measureColdStarts(
+  routes: readonly ApiRoute[],
+  bundles: ReadonlyMap<SdkPlacement, ReadonlyMap<string, string>>,
+  data: { readonly paid: BenchPayment | undefined; readonly unpaid: CreatedOrder[] },
+  env: NodeJS.ProcessEnv,
+  samples: number,
+): Promise<ColdStartResult[]> {
+  const results: ColdStartResult[] = [];
+  for (const route of routes) {
+    const taken = new Map<SdkPlacement, ColdStartSample[]>(SDK_PLACEMENTS.map((sdk) => [sdk, []]));
+    for (let i = 0; i < samples; i++) {
+      for (const sdk of SDK_PLACEMENTS) {
+        const unpaid =
+          route.functionId === 'CreatePaymentFunction' ? data.unpaid.shift() : undefined;
+        const bundle = bundles.get(sdk)?.get(route.functionId) ?? '';
+        const event = coldStartEvent(route, { paid: data.paid, unpaid });
+        taken.get(sdk)?.push(await coldStart(bundle, event, env));
+      }
+    }
+    for (const sdk of SDK_PLACEMENTS) {
+      const of = taken.get(sdk) ?? [];
+      const result: ColdStartResult = {
+        functionId: route.functionId,
+        sdk,
+        medianTotalMs: median(of.map((s) => s.totalMs)),
+        medianLoadMs: median(of.map((s) => s.loadMs)),
+        medianFirstRequestMs: median(of.map((s) => s.firstRequestMs)),
+        medianProcessMs: median(of.map((s) => s.processMs)),
+        samples: of,
+      };
+      results.push(result);
+      console.log(
+        `  ${route.functionId} (SDK ${sdk}): median ${result.medianTotalMs.toFixed(1)} ms ` +
+          `(load ${result.medianLoadMs.toFixed(1)} + first request ` +
+          `${result.medianFirstRequestMs.toFixed(1)}; whole process ${result.medianProcessMs.toFixed(0)} ms), ` +
+          `statuses ${[...new Set(of.map((s) => s.statusCode))].join(',')}`,
+      );
+    }
+  }
+  return results;
+}
+
+/** The event API Gateway would hand `route`'s function for a typical request. */
+export function coldStartEvent(
+  route: ApiRoute,
+  /** The payment the reads name, the order create-payment pays; create-order needs neither. */
+  { paid, unpaid }: { readonly paid?: BenchPayment; readonly unpaid?: CreatedOrder },
+): APIGatewayProxyEvent {
+  const needed = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`no ${what} left for ${route.functionId}`);
+    return value;
+  };
+  const request = ((): BenchRequest & { pathParameters: Record<string, string> } => {
+    switch (route.functionId) {
+      case 'CreateOrderFunction':
+        return { ...anOrderRequest(), pathParameters: {} };
+      case 'CreatePaymentFunction':
+        return { ...aPaymentRequest(needed(unpaid, 'unpaid order')), pathParameters: {} };
+    }
+    const { id, orderId } = needed(paid, 'payment');
+    switch (route.functionId) {
+      case 'GetOrderFunction':
+        return aGet(`/orders/${orderId}`, { orderId });
+      case 'GetPaymentFunction':
+        return aGet(`/payments/${id}`, { paymentId: id });
+      case 'ListOrderPaymentsFunction':
+        return aGet(`/orders/${orderId}/payments`, { orderId });
+      default:
+        throw new Error(`no cold-start request for ${route.functionId}`);
+    }
+  })();
+  return toProxyEvent({
+    route,
+    path: request.path,
+    pathParameters: request.pathParameters,
+    headers: Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, [value]]),
+    ),
+    ...(request.body !== undefined && { body: Buffer.from(request.body) }),
+  });
 }

@@ -1,5 +1,20 @@
-/** The benchmark's results as a markdown table and an SVG chart of the latency percentiles. */
-import type { BenchResults } from './run';
+/**
+ * The benchmark's results as JSON, a markdown table and an SVG chart of the latency
+ * percentiles, written side by side.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchResults } from './results';
+
+/** Writes `<out>.json`, `<out>.md` and `<out>.svg`; returns the markdown. */
+export function writeResults(results: BenchResults, out: string): string {
+  const markdown = renderMarkdown(results, path.basename(out));
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(`${out}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${out}.md`, markdown);
+  writeFileSync(`${out}.svg`, renderChart(results));
+  return markdown;
+}
 
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
 const num = (value: number | null, digits = 2) => (value === null ? 'n/a' : value.toFixed(digits));
