@@ -42,6 +42,7 @@ const usedWithoutImport: Record<string, string> = {
   tsx: 'node --import tsx (scripts)',
   prettier: 'npm run lint',
   eslint: 'npm run lint',
+  dpdm: 'npm run lint:cycles',
   'aws-cdk': 'npm run synth',
   '@types/node': 'tsconfig types',
   '@types/jest': 'tsconfig types',
