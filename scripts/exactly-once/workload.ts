@@ -26,6 +26,16 @@ export interface Answer {
   readonly replayed: boolean;
 }
 
+/** Answers one logical request got: from every client that sent it, and from the final replay. */
+export interface Exchange {
+  readonly request: LogicalRequest;
+  readonly answers: Answer[];
+}
+
+/** A logical request in a violation line: its route, tenant and key. */
+export const describeRequest = (request: LogicalRequest) =>
+  `${request.path} ${request.tenant}/${request.idempotencyKey}`;
+
 export interface ClientStats {
   /** HTTP requests sent, retries included. */
   sends: number;

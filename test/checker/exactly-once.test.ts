@@ -3,7 +3,8 @@
  * child process, SIGKILLed and restarted on its engine file, random faults at every step,
  * concurrent clients retrying with the same keys. 10,000 requests are run by hand (docs/idempotency.md).
  */
-import { printReport, runExactlyOnceCheck } from '../../scripts/exactly-once/check';
+import { printReport } from '../../scripts/exactly-once/report';
+import { runExactlyOnceCheck } from '../../scripts/exactly-once/run';
 
 it('finds no violation in a few hundred requests with kills and faults', async () => {
   const report = await runExactlyOnceCheck({

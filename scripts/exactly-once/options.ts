@@ -1,0 +1,82 @@
+/**
+ * The checker's command line, parsed with `node:util` `parseArgs`; each flag falls back to an
+ * environment variable, then to its default:
+ *
+ *   npm run check:exactly-once -- --requests 10000 --seed 7 --concurrency 16 --kills 20
+ */
+import { parseArgs } from 'node:util';
+
+export interface CheckOptions {
+  /** Logical requests (orders and payments) to send, at least. */
+  readonly requests: number;
+  readonly seed: number;
+  /** Scenarios (an order and its payments) in flight at once. */
+  readonly concurrency: number;
+  /** SIGKILLs the checker sends, spread over the run (crash faults add their own). */
+  readonly kills: number;
+  /** Probability that a fault strikes at each step a request reaches. */
+  readonly faultRate: number;
+  /** Prints progress when given. */
+  readonly log?: (line: string) => void;
+}
+
+/** Each option: its flag, the variable it falls back to, and its default. */
+const numbers = {
+  requests: { flag: 'requests', variable: 'CHECK_REQUESTS', fallback: 1_000 },
+  seed: { flag: 'seed', variable: 'CHECK_SEED', fallback: 1 },
+  concurrency: { flag: 'concurrency', variable: 'CHECK_CONCURRENCY', fallback: 16 },
+  kills: { flag: 'kills', variable: 'CHECK_KILLS', fallback: 5 },
+  faultRate: { flag: 'fault-rate', variable: 'CHECK_FAULT_RATE', fallback: 0.01 },
+} as const;
+
+export const USAGE = `Usage: npm run check:exactly-once -- [options]
+
+${Object.values(numbers)
+  .map(
+    ({ flag, variable, fallback }) =>
+      `  --${flag} <n>`.padEnd(22) + `or ${variable} (default ${fallback})`,
+  )
+  .join('\n')}
+  --help                print this and exit
+
+Drives the local server with concurrent clients, random faults and SIGKILLs, then checks that
+no key made two resources, no order was paid twice and every answer holds; exits 1 on any
+violation.`;
+
+/**
+ * The options `argv` and `env` ask for, or `'help'`.
+ *
+ * @throws Error naming the flag when a value is not a number of 0 or more
+ */
+export function parseCheckOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Omit<CheckOptions, 'log'> | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      requests: { type: 'string' },
+      seed: { type: 'string' },
+      concurrency: { type: 'string' },
+      kills: { type: 'string' },
+      'fault-rate': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const number = ({ flag, variable, fallback }: (typeof numbers)[keyof typeof numbers]) => {
+    const raw = values[flag] ?? env[variable];
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(`--${flag} must be a number, got ${raw}`);
+    }
+    return value;
+  };
+  return {
+    requests: number(numbers.requests),
+    seed: number(numbers.seed),
+    concurrency: number(numbers.concurrency),
+    kills: number(numbers.kills),
+    faultRate: number(numbers.faultRate),
+  };
+}

@@ -1,0 +1,62 @@
+/** The checker's report: its figures, and how they are printed. */
+import type { ServerStats } from './server-process';
+import type { Answer, Exchange } from './workload';
+
+export interface CheckReport {
+  readonly requests: number;
+  readonly sends: number;
+  readonly retries: number;
+  readonly retryCauses: Readonly<Record<string, number>>;
+  readonly duplicateSends: number;
+  readonly server: Readonly<ServerStats>;
+  readonly database: Readonly<{ orders: number; payments: number; succeeded: number }>;
+  /** Keys the sandbox charged successfully (a key charged again after a restart counts once). */
+  readonly charged: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly violations: readonly string[];
+  readonly seconds: number;
+}
+
+/** How many logical requests got each first answer: `/payments 402 card_declined`... */
+export function outcomesOf(exchanges: readonly Exchange[]): Record<string, number> {
+  const outcomes: Record<string, number> = {};
+  for (const { request, answers } of exchanges) {
+    const first = answers[0];
+    const label = `${request.path} ${first ? `${first.status}${codeSuffix(first)}` : 'none'}`;
+    outcomes[label] = (outcomes[label] ?? 0) + 1;
+  }
+  return outcomes;
+}
+
+function codeSuffix(answer: Answer): string {
+  if (answer.status < 400) return '';
+  try {
+    return ` ${String((JSON.parse(answer.body) as { code?: unknown }).code)}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Prints the report, the first 20 violations included. */
+export function printReport(
+  report: CheckReport,
+  print: (line: string) => void = console.log,
+): void {
+  const { server } = report;
+  print(
+    `requests ${report.requests} (HTTP sends ${report.sends}, retries ${report.retries}, ` +
+      `sent twice at once ${report.duplicateSends})`,
+  );
+  print(`retry causes ${JSON.stringify(report.retryCauses)}`);
+  print(
+    `faults ${server.faults}, kills ${server.kills + server.crashes} ` +
+      `(SIGKILL by the checker ${server.kills}, at crash faults ${server.crashes}), server starts ${server.starts}`,
+  );
+  print(`outcomes ${JSON.stringify(report.outcomes)}`);
+  print(
+    `database: ${report.database.orders} orders, ${report.database.payments} payments, ` +
+      `${report.database.succeeded} succeeded; keys charged successfully ${report.charged}`,
+  );
+  print(`violations ${report.violations.length} (${report.seconds} s)`);
+  for (const violation of report.violations.slice(0, 20)) print(`  ${violation}`);
+}

@@ -1,0 +1,34 @@
+import { parseCheckOptions } from '../../../scripts/exactly-once/options';
+
+describe('the checker command line', () => {
+  it('has the defaults of a run by hand', () => {
+    expect(parseCheckOptions([], {})).toEqual({
+      requests: 1000,
+      seed: 1,
+      concurrency: 16,
+      kills: 5,
+      faultRate: 0.01,
+    });
+  });
+
+  it('takes a flag over its environment variable, and the variable over the default', () => {
+    const options = parseCheckOptions(['--requests', '10000', '--fault-rate', '0.05'], {
+      CHECK_REQUESTS: '5',
+      CHECK_SEED: '7',
+    });
+
+    expect(options).toMatchObject({ requests: 10000, seed: 7, faultRate: 0.05 });
+  });
+
+  it.each([
+    [['--kills', 'many'], /--kills must be a number, got many/],
+    [['--seed=-1'], /--seed must be a number, got -1/],
+    [['--request', '5'], /Unknown option '--request'/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCheckOptions(argv, {})).toThrow(message);
+  });
+
+  it('answers --help', () => {
+    expect(parseCheckOptions(['--help'], {})).toBe('help');
+  });
+});

@@ -1,0 +1,134 @@
+import { orderKey, paymentKey } from '../../../lambda/store/keys';
+import { localPrincipal } from '../../../local/proxy-event';
+import type { Item, StoredState } from '../../../scripts/exactly-once/stored-state';
+import {
+  verifyAnswer,
+  verifyAnswersAgree,
+  verifyCharges,
+  verifyStoredState,
+} from '../../../scripts/exactly-once/verify';
+import type { Answer, Exchange, LogicalRequest } from '../../../scripts/exactly-once/workload';
+
+const tenant = 'acme';
+const order = { id: 'ord_1', customerId: 'cus_1', currency: 'USD', amount: 100 };
+const createdAt = '2026-01-01T00:00:00.000Z';
+
+const anOrderRequest = (): LogicalRequest => ({
+  tenant,
+  path: '/orders',
+  idempotencyKey: 'order-key',
+  body: {},
+  resourceId: order.id,
+});
+const aPaymentRequest = (paymentId: string): LogicalRequest => ({
+  tenant,
+  path: '/payments',
+  idempotencyKey: `key-${paymentId}`,
+  body: { orderId: order.id },
+  resourceId: paymentId,
+});
+const anAnswer = (status: number, body: unknown, replayed = false): Answer => ({
+  status,
+  body: JSON.stringify(body),
+  contentType: status < 300 ? 'application/json' : 'application/problem+json',
+  location: undefined,
+  replayed,
+});
+const aPayment = (id: string, status = 'SUCCEEDED') => ({
+  id,
+  orderId: order.id,
+  amount: 100,
+  currency: 'USD',
+  status,
+  createdAt,
+});
+
+/** A run in which one order was paid by `pay_1`: what the clients saw and what is stored. */
+function aCleanRun() {
+  const orderItem: Item = { ...order, status: 'PAID', createdAt, paymentId: 'pay_1' };
+  const exchanges: Exchange[] = [
+    { request: anOrderRequest(), answers: [anAnswer(201, { ...order, createdAt })] },
+    { request: aPaymentRequest('pay_1'), answers: [anAnswer(201, aPayment('pay_1'))] },
+  ];
+  const state: StoredState = {
+    orders: new Map([[orderKey(localPrincipal(tenant), order.id).pk, orderItem]]),
+    payments: new Map([[paymentKey(localPrincipal(tenant), 'pay_1').pk, aPayment('pay_1')]]),
+    unexpectedItems: [],
+    incompleteIdempotencyRecords: 0,
+  };
+  const charges = new Map([['pay_1', ['succeeded']]]);
+  return { exchanges, state, charges };
+}
+
+function violationsOf({ exchanges, state, charges }: ReturnType<typeof aCleanRun>) {
+  const charged = verifyCharges(charges, exchanges);
+  return [
+    ...charged.violations,
+    ...verifyStoredState(state, exchanges, charged.chargedByOrder).violations,
+    ...verifyAnswersAgree(exchanges),
+  ];
+}
+
+describe('the checker', () => {
+  it('finds nothing wrong with a run that kept its promises', () => {
+    expect(violationsOf(aCleanRun())).toEqual([]);
+  });
+
+  it('finds an order with two SUCCEEDED payments', () => {
+    const run = aCleanRun();
+    run.exchanges.push({
+      request: aPaymentRequest('pay_2'),
+      answers: [anAnswer(201, aPayment('pay_2'))],
+    });
+    (run.state.payments as Map<string, Item>).set(
+      paymentKey(localPrincipal(tenant), 'pay_2').pk,
+      aPayment('pay_2'),
+    );
+
+    expect(violationsOf(run)).toContain('ord_1: 2 SUCCEEDED payments');
+  });
+
+  it('finds a charge that no stored payment records', () => {
+    const run = aCleanRun();
+    run.exchanges.push({
+      request: aPaymentRequest('pay_2'),
+      answers: [anAnswer(409, { code: 'order_already_paid' })],
+    });
+    run.charges.set('pay_2', ['succeeded']);
+
+    expect(violationsOf(run)).toContain('ord_1: charged by pay_1, pay_2, succeeded: pay_1');
+  });
+
+  it("finds a resource stored under another tenant's key", () => {
+    const run = aCleanRun();
+    (run.state.orders as Map<string, Item>).set(orderKey(localPrincipal('globex'), 'ord_1').pk, {
+      ...order,
+      status: 'PENDING',
+    });
+
+    expect(violationsOf(run)).toContain('ord_1: a resource no key derives');
+  });
+
+  it('finds a replay that differs from the first answer', () => {
+    const run = aCleanRun();
+    run.exchanges[0]?.answers.push(anAnswer(201, { ...order, createdAt: 'later' }, true));
+
+    expect(violationsOf(run)).toEqual([
+      expect.stringMatching(/^\/orders acme\/order-key: answered 201/),
+    ]);
+  });
+
+  it.each([
+    [409, 'payment_in_progress'],
+    [503, 'service_unavailable'],
+  ])('finds a final answer %i %s, which the API does not store', (status, code) => {
+    const problem = verifyAnswer(
+      aPaymentRequest('pay_2'),
+      anAnswer(status, { code }),
+      undefined,
+      undefined,
+    );
+
+    expect(problem).toBe(`answered ${status} ${code}, which the API does not store`);
+  });
+});
