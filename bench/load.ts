@@ -79,7 +79,7 @@ export async function runLoad<T extends BenchRequest>(
           },
           onResponse: (status, body, context, headers) => {
             const request = inFlight.get(context);
-            const isReplay = String(headers?.['idempotent-replayed']) === 'true';
+            const isReplay = headerValue(headers, 'Idempotent-Replayed') === 'true';
             if (isReplay) replayed++;
             if (request && !exhausted) options.onResponse?.(request, status, body, isReplay);
           },
@@ -120,4 +120,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] ?? Number.NaN;
+}
+
+/**
+ * A response header by name, whatever its case: autocannon keys headers as the server spelled
+ * them (`Idempotent-Replayed`), not lower-cased as Node.js's own client does.
+ */
+function headerValue(headers: Record<string, unknown> | undefined, name: string) {
+  const wanted = name.toLowerCase();
+  const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
+  return found === undefined ? undefined : String(found[1]);
 }
