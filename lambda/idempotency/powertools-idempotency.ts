@@ -42,7 +42,10 @@ export class PowertoolsIdempotency implements IdempotencyLayer {
       responseHook: (response) => markReplayed(response as unknown as HttpResponse),
     });
     if (!config.isEnabled()) {
-      throw new Error('POWERTOOLS_IDEMPOTENCY_DISABLED is set: POST routes need their idempotency');
+      // Powertools' own off switch (its environment variable, named in docs/configuration.md).
+      throw new Error(
+        'Powertools idempotency is switched off in this environment: POST routes need it',
+      );
     }
     const once = makeIdempotent(({ request }: IdempotentCall<Input>) => operation(request), {
       persistenceStore: this.options.persistence(),

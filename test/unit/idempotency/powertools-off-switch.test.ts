@@ -19,6 +19,6 @@ describe("Powertools' POWERTOOLS_IDEMPOTENCY_DISABLED", () => {
 
     expect(() =>
       layer.guard('create-order', () => Promise.reject(new Error('never runs'))),
-    ).toThrow('POWERTOOLS_IDEMPOTENCY_DISABLED is set');
+    ).toThrow('Powertools idempotency is switched off in this environment');
   });
 });
