@@ -87,9 +87,14 @@ function survivors(marker: string): string[] {
   return found;
 }
 
-/** What `npm start` left in its TMPDIR, apart from tsx's compile cache (kept on purpose). */
+/**
+ * What `npm start` left in its TMPDIR, apart from the caches kept there on purpose: tsx's, and
+ * Node.js's module compile cache, which npm itself enables on Node.js 22 and later.
+ */
 function temporaryLeftovers(run: NpmStart): string[] {
-  return readdirSync(path.join(run.tempDir, 'tmp')).filter((name) => !name.startsWith('tsx-'));
+  return readdirSync(path.join(run.tempDir, 'tmp')).filter(
+    (name) => !name.startsWith('tsx-') && name !== 'node-compile-cache',
+  );
 }
 
 afterEach(() => {
