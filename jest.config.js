@@ -39,6 +39,8 @@ module.exports = {
         '<rootDir>/test/integration/location.test.ts',
         '<rootDir>/test/integration/npm-start-cleanup.test.ts',
         '<rootDir>/test/integration/engines.test.ts',
+        // Runs the built bundles in processes of their own, as Lambda does; no HTTP in between.
+        '<rootDir>/test/integration/lambda-bundles.test.ts',
         '<rootDir>/test/integration/local-sigv4.test.ts',
         '<rootDir>/test/integration/signed-calls.test.ts',
         '<rootDir>/test/integration/smoke.test.ts',

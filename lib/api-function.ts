@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetStaging, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -43,8 +43,9 @@ export interface ApiFunctionProps {
 
 /**
  * A Node.js Lambda function with every default this project's functions share: Node.js 24 on
- * arm64, an esbuild bundle with source maps that includes the AWS SDK, active X-Ray tracing
- * and its own log group with a retention period.
+ * arm64, an esbuild bundle with source maps that includes the AWS SDK (with credentials from the
+ * environment only, `lib/bundling.ts`), active X-Ray tracing and its own log group with a
+ * retention period.
  *
  * Table access goes through {@link ApiFunction.bindTable}, which sets the environment
  * variable and the IAM grant together.
@@ -91,6 +92,14 @@ export class ApiFunction extends NodejsFunction {
         sourceMap: functionBundling.sourceMap,
         // Ship the SDK version the tests ran against, not whatever the runtime provides.
         bundleAwsSDK: true,
+        esbuildArgs: {
+          '--alias': Object.entries(functionBundling.substitutes).map(
+            ([name, module]) => `${name}=${module}`,
+          ),
+        },
+        // The substitutes are relative to the project root: where local bundling runs esbuild,
+        // and where Docker bundling mounts the project.
+        workingDirectory: AssetStaging.BUNDLING_INPUT_DIR,
       },
     });
   }

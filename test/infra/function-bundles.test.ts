@@ -4,9 +4,18 @@
  * 2027-02-25 and cost every bundle about 100 KB and every cold start its load. Active tracing
  * stays on in the stack (`payments-stack.test.ts`); the Lambda runtime sends the function's
  * segment itself.
+ *
+ * Nor the AWS SDK's default credential chain beyond the environment, where Lambda puts the
+ * function's credentials (`lambda/app/lambda-credentials.ts`): `lambda-bundles.test.ts` runs the
+ * bundles as Lambda does and shows they need nothing more. And CDK's own bundling, which builds
+ * what is deployed, makes the same substitution.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { build, type Metafile } from 'esbuild';
+import { ApiFunction } from '../../lib/api-function';
 import { apiRoutes } from '../../lib/api-routes';
 import { functionBuildOptions } from '../../lib/bundling';
 
@@ -59,4 +68,41 @@ describe('function bundles', () => {
       expect([...bundled!].filter((name) => /xray/i.test(name))).toEqual([]);
     },
   );
+
+  it.each(apiRoutes.map((route) => route.functionId))(
+    '%s takes credentials from the environment and carries no other credential provider',
+    (functionId) => {
+      const bundled = [...packages.get(functionId)!];
+
+      expect(bundled).toContain('@aws-sdk/credential-provider-env');
+      expect(bundled.filter((name) => defaultChainOnly.test(name))).toEqual([]);
+    },
+  );
+
+  it("is what CDK's bundling deploys: the same substitution in the asset", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'function-asset-'));
+    try {
+      const app = new App({ outdir });
+      const route = apiRoutes[0]!;
+      new ApiFunction(new Stack(app, 'Bundled'), route.functionId, {
+        entry: route.entry,
+        serviceName: 'payments-api',
+        metricsNamespace: 'PaymentsApi',
+      });
+      app.synth();
+      const code = readdirSync(outdir)
+        .filter((name) => name.startsWith('asset.'))
+        .map((asset) => readFileSync(path.join(outdir, asset, 'index.js'), 'utf8'));
+
+      expect(code).toHaveLength(1);
+      expect(code[0]).toContain('Unable to find environment variable credentials');
+      expect(code[0]).not.toContain('Could not load credentials from any providers');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
+
+/** What `@aws-sdk/credential-provider-node`'s chain brings beyond the environment. */
+const defaultChainOnly =
+  /^@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)$|^@smithy\/credential-provider-imds$/;
