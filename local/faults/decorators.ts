@@ -12,6 +12,7 @@ import type {
 import type { Order } from '../../lambda/domain/order';
 import type { Payment } from '../../lambda/domain/payment';
 import type {
+  Clock,
   ClaimOutcome,
   Fingerprinted,
   InsertOutcome,
@@ -30,9 +31,11 @@ import type { FaultInjector } from './fault-injector';
 
 /** `after-charge`: the processor charged (and the charge is reported), nothing written yet. */
 export class FaultInjectingProcessor implements PaymentProcessor {
+  /** @param clock the instance's: charges are reported with its time */
   constructor(
     private readonly processor: PaymentProcessor,
     private readonly faults: FaultInjector,
+    private readonly clock: Clock,
   ) {}
 
   acceptsPaymentMethod(method: PaymentMethod): boolean {
@@ -41,7 +44,7 @@ export class FaultInjectingProcessor implements PaymentProcessor {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const result = await this.processor.charge(request);
-    this.faults.reportCharge(request.idempotencyKey, result.outcome);
+    this.faults.reportCharge(request.idempotencyKey, result.outcome, this.clock());
     await this.faults.strike('after-charge');
     return result;
   }

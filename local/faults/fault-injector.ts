@@ -48,9 +48,14 @@ export interface FaultRule {
 export interface RandomFaults {
   readonly seed: number;
   readonly rate: number;
-  readonly weights: Readonly<Partial<Record<FaultAction['kind'], number>>>;
+  readonly weights: Readonly<Partial<Record<RandomFaultKind, number>>>;
   /** Delay of a `delay` fault. @default 200 */
   readonly delayMs?: number;
+  /**
+   * Delay of a `pause` fault: a request that stops this long, longer than the order's lease
+   * and its own lock, then carries on as if nothing happened. @default 40_000
+   */
+  readonly pauseMs?: number;
   /**
    * What `crash` does: `hang` stops the invocation (the in-process default); `kill` sends
    * SIGKILL to this process's group, the engine included, as a machine failure would.
@@ -58,6 +63,15 @@ export interface RandomFaults {
    */
   readonly crash?: 'hang' | 'kill';
 }
+
+/** What a random fault can be: an action, or a `pause` (a `delay` of `pauseMs`). */
+export type RandomFaultKind = FaultAction['kind'] | 'pause';
+
+/**
+ * The header of a request that is to die at the step it names (lower case, as the local server
+ * hands headers over): how the checker makes one attempt die where it wants, on any server.
+ */
+export const CRASH_HEADER = 'x-checker-crash';
 
 /** Thrown by a `fail` fault: an unexpected error at that step. */
 export class InjectedFault extends Error {
@@ -113,9 +127,17 @@ export class FaultInjector {
    * @throws InjectedFault for a `fail` fault
    */
   async strike(step: FaultStep): Promise<void> {
-    const action = this.targetedAction(step) ?? this.randomAction();
+    const targeted = this.targetedAction(step);
+    const action = targeted ?? this.randomAction();
     if (!action) return;
-    this.report({ level: 'WARN', message: 'fault injected', step, fault: action.kind });
+    this.report({
+      level: 'WARN',
+      message: 'fault injected',
+      step,
+      fault: action.kind,
+      ...(action.kind === 'delay' && { ms: String(action.ms) }),
+      idempotencyKey: this.requestScope.getStore() ?? '',
+    });
     switch (action.kind) {
       case 'fail':
         throw new InjectedFault(step);
@@ -123,7 +145,8 @@ export class FaultInjector {
         await new Promise((resolve) => setTimeout(resolve, action.ms));
         return;
       case 'crash':
-        if (this.random?.config.crash === 'kill') killThisProcessGroup();
+        // A targeted crash stops its own request only.
+        if (!targeted && this.random?.config.crash === 'kill') killThisProcessGroup();
         // Never settles: like a process that died here, the invocation neither answers nor
         // runs anything after this step. Nothing references the promise once abandoned.
         return new Promise<never>(() => {});
@@ -136,8 +159,14 @@ export class FaultInjector {
    * by idempotency key, as a processor's durable records would) rather than from the sandbox's
    * memory.
    */
-  reportCharge(paymentId: string, outcome: string): void {
-    this.report({ level: 'INFO', message: 'sandbox charge', paymentId, outcome });
+  reportCharge(paymentId: string, outcome: string, at: Date): void {
+    this.report({
+      level: 'INFO',
+      message: 'sandbox charge',
+      paymentId,
+      outcome,
+      at: String(at.getTime()),
+    });
   }
 
   private targetedAction(step: FaultStep): FaultAction | undefined {
@@ -164,7 +193,7 @@ export class FaultInjector {
     let draw = random.next() * total;
     for (const [kind, weight] of weighted) {
       draw -= weight ?? 0;
-      if (draw < 0) return actionOfKind(kind as FaultAction['kind'], random.config);
+      if (draw < 0) return actionOfKind(kind as RandomFaultKind, random.config);
     }
     return undefined;
   }
@@ -180,8 +209,15 @@ export class FaultInjector {
   }
 }
 
-function actionOfKind(kind: FaultAction['kind'], config: RandomFaults): FaultAction {
-  return kind === 'delay' ? { kind, ms: config.delayMs ?? 200 } : { kind };
+function actionOfKind(kind: RandomFaultKind, config: RandomFaults): FaultAction {
+  switch (kind) {
+    case 'delay':
+      return { kind, ms: config.delayMs ?? 200 };
+    case 'pause':
+      return { kind: 'delay', ms: config.pauseMs ?? 40_000 };
+    default:
+      return { kind };
+  }
 }
 
 function killThisProcessGroup(): never {

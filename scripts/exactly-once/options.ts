@@ -6,6 +6,31 @@
  */
 import { parseArgs } from 'node:util';
 
+/**
+ * The workload families of issue 12, each switchable (`--without lost-replies,sweeper`), all on
+ * by default. What each one does is in `FAMILY_DESCRIPTIONS`.
+ */
+export const FAMILIES = [
+  'lost-replies',
+  'pauses',
+  'racing-payers',
+  'clock-jumps',
+  'skewed-clocks',
+  'sweeper',
+] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
+  'lost-replies': 'DynamoDB applies a write and its reply is lost (a proxy in front of the engine)',
+  pauses: 'a request stops longer than the order lease and its own lock, then carries on',
+  'racing-payers':
+    "a payment dies after its charge; once its lease expired, its retry and another key's payment race",
+  'clock-jumps':
+    'every clock, the processors included, jumps past the lease, and past the processor key retention',
+  'skewed-clocks': 'three server instances on one database, their clocks within the skew margin',
+  sweeper: 'the sweeper runs, finishing abandoned attempts',
+};
+
 export interface CheckOptions {
   /** Logical requests (orders and payments) to send, at least. */
   readonly requests: number;
@@ -16,6 +41,8 @@ export interface CheckOptions {
   readonly kills: number;
   /** Probability that a fault strikes at each step a request reaches. */
   readonly faultRate: number;
+  /** The workload families this run has. */
+  readonly families: Readonly<Record<Family, boolean>>;
   /** Prints progress when given. */
   readonly log?: (line: string) => void;
 }
@@ -37,7 +64,11 @@ ${Object.values(numbers)
       `  --${flag} <n>`.padEnd(22) + `or ${variable} (default ${fallback})`,
   )
   .join('\n')}
+  --without <families>  or CHECK_WITHOUT: comma-separated families to leave out (default none)
   --help                print this and exit
+
+Families, all on by default:
+${FAMILIES.map((family) => `  ${family.padEnd(20)}${FAMILY_DESCRIPTIONS[family]}`).join('\n')}
 
 Drives the local server with concurrent clients, random faults and SIGKILLs, then checks that
 no key made two resources, no order was paid twice and every answer holds; exits 1 on any
@@ -60,6 +91,7 @@ export function parseCheckOptions(
       concurrency: { type: 'string' },
       kills: { type: 'string' },
       'fault-rate': { type: 'string' },
+      without: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,5 +110,24 @@ export function parseCheckOptions(
     concurrency: number(numbers.concurrency),
     kills: number(numbers.kills),
     faultRate: number(numbers.faultRate),
+    families: familiesWithout(values.without ?? env.CHECK_WITHOUT ?? ''),
   };
+}
+
+/** Every family but the comma-separated ones in `without`. @throws Error naming an unknown one */
+function familiesWithout(without: string): Record<Family, boolean> {
+  const left = without
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = left.filter((name) => !(FAMILIES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--without: no family ${unknown.join(', ')} (families: ${FAMILIES.join(', ')})`,
+    );
+  }
+  return Object.fromEntries(FAMILIES.map((family) => [family, !left.includes(family)])) as Record<
+    Family,
+    boolean
+  >;
 }

@@ -9,6 +9,15 @@ export interface CheckReport {
   readonly retryCauses: Readonly<Record<string, number>>;
   readonly duplicateSends: number;
   readonly server: Readonly<ServerStats>;
+  /** What the workload families did. */
+  readonly families: Readonly<{
+    enabled: readonly string[];
+    instances: number;
+    lostReplies: number;
+    pauses: number;
+    races: number;
+    clockJumpedMs: number;
+  }>;
   readonly database: Readonly<{ orders: number; payments: number; succeeded: number }>;
   /** Keys the sandbox charged successfully (a key charged again after a restart counts once). */
   readonly charged: number;
@@ -51,6 +60,12 @@ export function printReport(
   print(
     `faults ${server.faults}, kills ${server.kills + server.crashes} ` +
       `(SIGKILL by the checker ${server.kills}, at crash faults ${server.crashes}), server starts ${server.starts}`,
+  );
+  const { families } = report;
+  print(
+    `families ${families.enabled.join(', ') || 'none'}: ${families.instances} instance(s), ` +
+      `${families.lostReplies} lost replies, ${families.pauses} pauses past the lease, ` +
+      `${families.races} racing payers, clocks jumped ${Math.round(families.clockJumpedMs / 1000)} s`,
   );
   print(`outcomes ${JSON.stringify(report.outcomes)}`);
   print(

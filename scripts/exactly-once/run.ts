@@ -1,25 +1,41 @@
 /**
- * The exactly-once checker: drives the local server with many logical requests from concurrent
- * clients while faults strike at random steps and the server is SIGKILLed and restarted on its
- * persistent engine file; then verifies, from the database and from what the clients were told,
- * that no key made two resources, no order was paid twice, every answer holds, and nothing is
+ * The exactly-once checker: drives local servers with many logical requests from concurrent
+ * clients while faults strike at random steps, servers are SIGKILLed and restarted, and the
+ * workload families of issue 12 (`./options.ts`) do their worst; then verifies, from the
+ * database, from what the processors charged and from what the clients were told, that no key
+ * made two resources, no order was paid or captured twice, every answer holds, and nothing is
  * stuck in progress.
+ *
+ * The servers share one DynamoDB engine the checker runs (DynamoDB outlives a Lambda
+ * instance): a SIGKILL takes a server down, not the data.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeLoopbackPort } from '../../local/dynamodb-engine';
+import { PAYMENT_LEASE_SECONDS } from '../../lambda/domain/payment';
+import {
+  adminClient,
+  createTables,
+  freeLoopbackPort,
+  startDynamoDbEngine,
+} from '../../local/dynamodb-engine';
+import { CRASH_HEADER } from '../../local/faults/fault-injector';
 import { seededRandom } from '../../local/seeded-random';
+import {
+  startDynamoDbFaultProxy,
+  type DynamoDbFaultProxy,
+} from '../../test/integration/support/dynamodb-fault-proxy';
 import type { CheckOptions } from './options';
 import { outcomesOf, type CheckReport } from './report';
-import { ServerProcess } from './server-process';
+import { ServerProcess, type ReportedCharge, type ServerStats } from './server-process';
 import { readStoredState } from './stored-state';
-import { verifyAnswersAgree, verifyCharges, verifyStoredState } from './verify';
+import { verifyAnswersAgree, verifyCharges, verifyFirstAnswers, verifyStoredState } from './verify';
 import {
   clientTimeout,
   describeRequest,
   orderRequest,
   paymentRequests,
+  racingPaymentRequests,
   sendUntilAnswered,
   type Answer,
   type ClientStats,
@@ -27,9 +43,28 @@ import {
   type LogicalRequest,
 } from './workload';
 
+/** The margin the servers allow for clock skew (their default), and the skews they get. */
+const CLOCK_SKEW_MARGIN_MS = 5_000;
+/** Three instances whose clocks are at most 4 s apart: within the margin. */
+const INSTANCE_SKEWS_MS = [0, 2_000, -2_000];
+/** Past an order's lease and the skew margin: what a pause or a jump past the lease takes. */
+const PAST_THE_LEASE_MS = PAYMENT_LEASE_SECONDS * 1000 + CLOCK_SKEW_MARGIN_MS + 1_000;
+/** Past the processor's key retention (24 h). */
+const PAST_THE_RETENTION_MS = 25 * 60 * 60 * 1000;
+/** With clock jumps, records must outlive them: a replay window of 400 days. */
+const LONG_REPLAY_WINDOW_SECONDS = 400 * 24 * 60 * 60;
+/** Chance that a write's reply is lost (the SDK then sends it again). */
+const LOST_REPLY_RATE = 0.02;
+/** Share of scenarios in which a payment dies after its charge and two payers race. */
+const RACING_SHARE = 0.03;
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
+const DISTURBING_CAUSES = (cause: string) =>
+  cause === 'client timeout' || cause === 'connection error' || /^5\d\d$/.test(cause);
+
 export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckReport> {
   // The engine is opened from here too; Node 20 only triggers an SDK notice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { families } = options;
   const started = Date.now();
   const log = options.log ?? (() => {});
   const random = seededRandom(options.seed);
@@ -41,25 +76,71 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     orders: `exactly-once-${run}-orders`,
     idempotency: `exactly-once-${run}-idempotency`,
   };
-  const server = new ServerProcess({
-    port: await freeLoopbackPort(),
-    dbPath,
-    tempRoot: workDir,
-    tables,
-    faults: {
-      seed: options.seed,
-      rate: options.faultRate,
-      weights: { fail: 5, delay: 4, crash: 1 },
-      delayMs: 200,
-      crash: 'kill',
-    },
-  });
+
+  const engine = await startDynamoDbEngine({ dbPath });
+  const admin = adminClient(engine.endpoint);
+  await createTables(admin, tables).finally(() => admin.destroy());
+  let proxy: DynamoDbFaultProxy | undefined;
+  let lostReplies = 0;
+  if (families['lost-replies']) {
+    proxy = await startDynamoDbFaultProxy(engine.endpoint, { recordCalls: false });
+    const lose = seededRandom(options.seed + 1);
+    proxy.setOutage((call) => {
+      if (!WRITES.has(call.operation) || lose() >= LOST_REPLY_RATE) return undefined;
+      lostReplies += 1;
+      return 'lose-reply';
+    });
+  }
+
+  // Every clock's jumps so far, read by every server (`local/faults/simulated-clock.ts`).
+  const jumpsFile = path.join(workDir, 'clock-jumps');
+  let jumpedMs = 0;
+  const jump = (ms: number) => {
+    jumpedMs += ms;
+    writeFileSync(`${jumpsFile}.next`, String(jumpedMs));
+    renameSync(`${jumpsFile}.next`, jumpsFile);
+  };
+  jump(0);
+
+  const skews = families['skewed-clocks'] ? INSTANCE_SKEWS_MS : [0];
+  const servers: ServerProcess[] = [];
+  for (const [index, skewMs] of skews.entries()) {
+    servers.push(
+      new ServerProcess({
+        port: await freeLoopbackPort(),
+        endpoint: proxy?.endpoint ?? engine.endpoint,
+        tempRoot: workDir,
+        tables,
+        faults: {
+          seed: options.seed + 1000 * index,
+          rate: options.faultRate,
+          weights: { fail: 5, delay: 4, crash: 1, pause: families.pauses ? 0.5 : 0 },
+          delayMs: 200,
+          pauseMs: PAST_THE_LEASE_MS,
+          crash: 'kill',
+        },
+        env: {
+          CLOCK_SKEW_MARGIN_MS: String(CLOCK_SKEW_MARGIN_MS),
+          LOCAL_CLOCK_SKEW_MS: String(skewMs),
+          ...(families['clock-jumps'] && {
+            LOCAL_CLOCK_JUMPS_FILE: jumpsFile,
+            IDEMPOTENCY_TTL_SECONDS: String(LONG_REPLAY_WINDOW_SECONDS),
+          }),
+        },
+      }),
+    );
+  }
+  const serverStarts = () => servers.reduce((sum, server) => sum + server.stats.starts, 0);
+
   const stats: ClientStats = { sends: 0, retries: 0, retryCauses: {} };
   const exchanges: Exchange[] = [];
   const violations: string[] = [];
   let duplicateSends = 0;
+  let races = 0;
 
-  const send = async (request: LogicalRequest) => {
+  const send = async (request: LogicalRequest, headers: Record<string, string> = {}) => {
+    const server = servers[Math.floor(random() * servers.length)] ?? servers[0];
+    if (!server) throw new Error('no server');
     await server.whenReady().catch(() => {});
     return fetch(`${server.url}${request.path}`, {
       method: 'POST',
@@ -67,33 +148,68 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         'content-type': 'application/json',
         'idempotency-key': request.idempotencyKey,
         'x-tenant-id': request.tenant,
+        ...headers,
       },
       body: JSON.stringify(request.body),
       signal: clientTimeout(),
     });
   };
 
-  /** Sends a logical request, sometimes from two clients at once, and keeps every answer. */
-  const exchange = async (request: LogicalRequest): Promise<Answer | undefined> => {
-    const record: Exchange = { request, answers: [] };
+  /**
+   * Sends a logical request, sometimes from two clients at once, and keeps every answer.
+   * `disturbed` says when its first execution is known to have been cut short.
+   */
+  const exchange = async (
+    request: LogicalRequest,
+    options: { senders?: number; disturbed?: string } = {},
+  ): Promise<Answer | undefined> => {
+    const record: Exchange = { request, answers: [], disturbed: options.disturbed };
     exchanges.push(record);
-    const senders = random() < 0.15 ? 2 : 1;
+    const senders = options.senders ?? (random() < 0.15 ? 2 : 1);
     if (senders === 2) duplicateSends += 1;
+    const own: ClientStats = { sends: 0, retries: 0, retryCauses: {} };
+    const startsBefore = serverStarts();
     const answers = await Promise.all(
-      Array.from({ length: senders }, () => sendUntilAnswered(send, request, stats, random)),
+      Array.from({ length: senders }, () => sendUntilAnswered(send, request, own, random)),
     );
+    mergeStats(stats, own);
     for (const answer of answers) {
       if (answer) record.answers.push(answer);
       else violations.push(`${describeRequest(request)}: never answered`);
     }
+    record.initialAnswers = record.answers.length;
+    const cause = Object.keys(own.retryCauses).find(DISTURBING_CAUSES);
+    if (cause) record.disturbed ??= `a send ended in ${cause}`;
+    if (serverStarts() !== startsBefore) record.disturbed ??= 'a server restarted meanwhile';
     return record.answers[0];
   };
 
   let sent = 0;
   let scenarios = 0;
-  const killEvery =
-    options.kills > 0 ? Math.ceil(options.requests / (options.kills + 1)) : Infinity;
+  const every = (count: number) =>
+    count > 0 ? Math.ceil(options.requests / (count + 1)) : Infinity;
+  const killEvery = every(options.kills);
   let nextKillAt = killEvery;
+  // A few jumps of every clock: past the lease, and past the processor's key retention.
+  const jumps = families['clock-jumps'] ? 6 : 0;
+  const jumpEvery = every(jumps);
+  let nextJumpAt = jumpEvery;
+  let jumpsMade = 0;
+
+  /** Resolves once some processor charged `paymentId` (or after 10 s, if none does). */
+  const charged = async (paymentId: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!servers.some((server) => server.charges.has(paymentId)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  /** After a payment died holding the order: its lease expires, by the clocks or by waiting. */
+  const leaseExpires = async () => {
+    if (families['clock-jumps']) jump(PAST_THE_LEASE_MS);
+    else await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
+  };
+
   /** An order, then the payments that try to pay it. */
   const scenario = async (index: number) => {
     const order = orderRequest(random, run, index);
@@ -110,25 +226,50 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
       amount: number;
       currency: string;
     };
-    const payments = paymentRequests(
-      random,
-      { tenant: order.tenant, id, amount, currency },
-      run,
-      index,
-    );
+    const payable = { tenant: order.tenant, id, amount, currency };
+    if (families['racing-payers'] && random() < RACING_SHARE) {
+      // Issue 12, hole 2: X dies after its charge; once its lease expired, X's retry and
+      // another key Y arrive together.
+      races += 1;
+      const [dying, other] = racingPaymentRequests(payable, run, index);
+      sent += 2;
+      // It never answers: the client gives up on it, and comes back once the lease expired.
+      void send(dying, { [CRASH_HEADER]: 'after-charge' }).then(
+        (response) => response.body?.cancel(),
+        () => {},
+      );
+      await charged(dying.resourceId);
+      await leaseExpires();
+      await Promise.all([
+        exchange(dying, { senders: 1, disturbed: 'it died after its charge, on purpose' }),
+        exchange(other, { senders: 1 }),
+      ]);
+      return;
+    }
+    const payments = paymentRequests(random, payable, run, index);
     sent += payments.length;
-    await Promise.all(payments.map(exchange));
+    await Promise.all(payments.map((payment) => exchange(payment)));
   };
 
-  await server.start();
-  log(`server on ${server.url}, engine file ${dbPath}`);
+  await Promise.all(servers.map((server) => server.start()));
+  log(
+    `${servers.length} server(s) on ${servers.map((server) => server.url).join(', ')}; ` +
+      `engine ${engine.endpoint}${proxy ? ` behind ${proxy.endpoint}` : ''}`,
+  );
   try {
     const workers = Array.from({ length: options.concurrency }, async () => {
       while (sent < options.requests) {
         if (sent >= nextKillAt) {
           nextKillAt += killEvery;
+          const victim = servers[Math.floor(random() * servers.length)];
           log(`SIGKILL after ${sent} requests`);
-          void server.kill();
+          void victim?.kill();
+        }
+        if (sent >= nextJumpAt) {
+          nextJumpAt += jumpEvery;
+          const ms = jumpsMade++ % 2 === 0 ? PAST_THE_LEASE_MS : PAST_THE_RETENTION_MS;
+          log(`every clock jumps ${ms} ms after ${sent} requests`);
+          jump(ms);
         }
         await scenario(scenarios++);
       }
@@ -149,13 +290,27 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
       }),
     );
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((server) => server.stop()));
+    await proxy?.close();
   }
 
-  const charges = verifyCharges(server.charges, exchanges);
-  const state = await readStoredState(dbPath, tables);
+  // A fault that struck a request may have cut its first execution short.
+  const struck = new Map(
+    servers.flatMap((server) => server.faults).map((fault) => [fault.idempotencyKey, fault]),
+  );
+  for (const record of exchanges) {
+    const fault = struck.get(record.request.idempotencyKey);
+    if (fault) record.disturbed ??= `${fault.fault} at ${fault.step}`;
+  }
+  const charges = verifyCharges(mergedCharges(servers), exchanges);
+  const state = await readStoredState(engine.endpoint, tables).finally(() => engine.stop());
   const stored = verifyStoredState(state, exchanges, charges.chargedByOrder);
-  violations.push(...charges.violations, ...stored.violations, ...verifyAnswersAgree(exchanges));
+  violations.push(
+    ...charges.violations,
+    ...stored.violations,
+    ...verifyAnswersAgree(exchanges),
+    ...verifyFirstAnswers(exchanges),
+  );
   rmSync(workDir, { recursive: true, force: true });
 
   return {
@@ -164,7 +319,19 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     retries: stats.retries,
     retryCauses: stats.retryCauses,
     duplicateSends,
-    server: server.stats,
+    server: totalStats(servers),
+    families: {
+      enabled: Object.entries(families)
+        .filter(([, on]) => on)
+        .map(([family]) => family),
+      instances: servers.length,
+      lostReplies,
+      pauses: servers
+        .flatMap((server) => server.faults)
+        .filter((fault) => fault.fault === 'delay' && fault.ms === PAST_THE_LEASE_MS).length,
+      races,
+      clockJumpedMs: jumpedMs,
+    },
     database: {
       orders: state.orders.size,
       payments: state.payments.size,
@@ -175,6 +342,35 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     violations,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
+}
+
+function mergeStats(into: ClientStats, from: ClientStats): void {
+  into.sends += from.sends;
+  into.retries += from.retries;
+  for (const [cause, count] of Object.entries(from.retryCauses)) {
+    into.retryCauses[cause] = (into.retryCauses[cause] ?? 0) + count;
+  }
+}
+
+function totalStats(servers: readonly ServerProcess[]): ServerStats {
+  const total: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0 };
+  for (const { stats } of servers) {
+    total.starts += stats.starts;
+    total.kills += stats.kills;
+    total.crashes += stats.crashes;
+    total.faults += stats.faults;
+  }
+  return total;
+}
+
+function mergedCharges(servers: readonly ServerProcess[]): Map<string, ReportedCharge[]> {
+  const charges = new Map<string, ReportedCharge[]>();
+  for (const server of servers) {
+    for (const [paymentId, reported] of server.charges) {
+      charges.set(paymentId, [...(charges.get(paymentId) ?? []), ...reported]);
+    }
+  }
+  return charges;
 }
 
 /** `items` dealt round robin into `parts` slices. */

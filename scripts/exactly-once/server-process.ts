@@ -1,8 +1,9 @@
 /**
  * The local server as a child process the checker can kill like a machine failure: started in
- * its own process group (so SIGKILL takes the embedded engine down with it) on a persistent
- * engine file, and restarted on that same file whenever it dies. A killed server cannot clean
- * up after itself: each one gets its own TMPDIR, removed here once it has exited.
+ * its own process group (so SIGKILL takes everything it started down with it) on the checker's
+ * DynamoDB engine, which outlives it as DynamoDB outlives a Lambda instance, and restarted
+ * whenever it dies. A killed server cannot clean up after itself: each one gets its own TMPDIR,
+ * removed here once it has exited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,12 +16,32 @@ const repositoryRoot = path.resolve(__dirname, '../..');
 
 export interface ServerProcessOptions {
   readonly port: number;
-  readonly dbPath: string;
+  /** The DynamoDB endpoint the server uses (the engine, or a fault proxy in front of it). */
+  readonly endpoint: string;
   /** Where each server's own temporary directory is made (and removed once it exits). */
   readonly tempRoot: string;
   readonly tables: { readonly orders: string; readonly idempotency: string };
   /** Random faults of every server started; the seed is varied per start. */
   readonly faults: RandomFaults;
+  /** More environment of the server: its clock, its replay window. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** One charge a sandbox processor reported: its outcome, and when by the server's clock. */
+export interface ReportedCharge {
+  readonly outcome: string;
+  /** Epoch ms by the clock of the server that charged. */
+  readonly at: number;
+}
+
+/** One fault a server reported striking. */
+export interface ReportedFault {
+  readonly step: string;
+  readonly fault: string;
+  /** The request it struck; empty when none was in scope. */
+  readonly idempotencyKey: string;
+  /** How long a `delay` held the request. */
+  readonly ms?: number;
 }
 
 export interface ServerStats {
@@ -37,8 +58,10 @@ export interface ServerStats {
 export class ServerProcess {
   readonly url: string;
   readonly stats: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0 };
-  /** Every charge the sandbox processors reported, across restarts: payment id → outcomes. */
-  readonly charges = new Map<string, string[]>();
+  /** Every charge the sandbox processors reported, across restarts: payment id → charges. */
+  readonly charges = new Map<string, ReportedCharge[]>();
+  /** Every fault the servers reported, across restarts. */
+  readonly faults: ReportedFault[] = [];
   private child: ChildProcess | undefined;
   private ready: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -87,14 +110,30 @@ export class ServerProcess {
   }
 
   private recordCharge(line: string): void {
-    const { paymentId, outcome } = JSON.parse(line) as { paymentId: string; outcome: string };
-    this.charges.set(paymentId, [...(this.charges.get(paymentId) ?? []), outcome]);
+    const { paymentId, outcome, at } = JSON.parse(line) as {
+      paymentId: string;
+      outcome: string;
+      at: string;
+    };
+    const charge = { outcome, at: Number(at) };
+    this.charges.set(paymentId, [...(this.charges.get(paymentId) ?? []), charge]);
+  }
+
+  private recordFault(line: string): void {
+    this.stats.faults += 1;
+    const { step, fault, idempotencyKey, ms } = JSON.parse(line) as Record<string, string>;
+    this.faults.push({
+      step: String(step),
+      fault: String(fault),
+      idempotencyKey: String(idempotencyKey),
+      ...(ms !== undefined && { ms: Number(ms) }),
+    });
   }
 
   private spawnServer(): Promise<void> {
     if (this.failedStarts >= 5)
       return Promise.reject(new Error('the server failed to start 5 times'));
-    const { port, dbPath, tables, faults } = this.options;
+    const { port, endpoint, tables, faults } = this.options;
     const start = this.stats.starts++;
     const tempDir = mkdtempSync(path.join(this.options.tempRoot, 'server-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
@@ -105,7 +144,8 @@ export class ServerProcess {
         ...process.env,
         PORT: String(port),
         TMPDIR: tempDir,
-        DB_PATH: dbPath,
+        ...this.options.env,
+        DYNAMODB_ENDPOINT: endpoint,
         ORDERS_TABLE_NAME: tables.orders,
         IDEMPOTENCY_TABLE_NAME: tables.idempotency,
         FAULT_INJECTION: '1',
@@ -123,7 +163,7 @@ export class ServerProcess {
     const lines = createInterface({ input: child.stdout });
     const listening = new Promise<void>((resolve, reject) => {
       lines.on('line', (line) => {
-        if (line.includes('"fault injected"')) this.stats.faults += 1;
+        if (line.includes('"fault injected"')) this.recordFault(line);
         else if (line.includes('"sandbox charge"')) this.recordCharge(line);
         else if (line.startsWith('Payments API listening')) resolve();
         else if (!line.startsWith('{')) output = (output + line + '\n').slice(-4000);

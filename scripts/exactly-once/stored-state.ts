@@ -1,12 +1,12 @@
 /**
- * What the servers left in the database, read back from the engine file once they are stopped:
+ * What the servers left in the database, read back once they are stopped:
  * the orders and payments by where the store's key layout puts them, and the idempotency
  * records not completed.
  */
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { itemKindOf } from '../../lambda/store/keys';
 import { ordersTableSchema } from '../../lambda/store/table-schema';
-import { adminClient, startDynamoDbEngine } from '../../local/dynamodb-engine';
+import { adminClient } from '../../local/dynamodb-engine';
 
 export type Item = Readonly<Record<string, unknown>>;
 
@@ -21,13 +21,12 @@ export interface StoredState {
   readonly incompleteIdempotencyRecords: number;
 }
 
-/** Opens the engine file the servers wrote (or `DYNAMODB_ENDPOINT`, when set) and reads both tables. */
+/** Reads both tables from the engine at `endpoint`, once the servers are stopped. */
 export async function readStoredState(
-  dbPath: string,
+  endpoint: string,
   tables: { readonly orders: string; readonly idempotency: string },
 ): Promise<StoredState> {
-  const engine = await startDynamoDbEngine({ dbPath });
-  const client = DynamoDBDocumentClient.from(adminClient(engine.endpoint));
+  const client = DynamoDBDocumentClient.from(adminClient(endpoint));
   try {
     const orders = new Map<string, Item>();
     const payments = new Map<string, Item>();
@@ -58,6 +57,5 @@ export async function readStoredState(
     return { orders, payments, unexpectedItems, incompleteIdempotencyRecords };
   } finally {
     client.destroy();
-    await engine.stop();
   }
 }

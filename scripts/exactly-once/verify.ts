@@ -6,6 +6,7 @@
 import { problemTypeOf } from '../../lambda/http/problems';
 import { orderKey, paymentKey } from '../../lambda/store/keys';
 import { localPrincipal } from '../../local/proxy-event';
+import type { ReportedCharge } from './server-process';
 import type { Item, StoredState } from './stored-state';
 import { describeRequest, type Exchange, type LogicalRequest, type Answer } from './workload';
 
@@ -32,15 +33,24 @@ export function verifyAnswersAgree(exchanges: readonly Exchange[]): string[] {
 }
 
 /**
- * The processor's side: which keys were charged successfully, by order. A key charged again
- * after a restart is one charge, as a processor's durable idempotency records would make it
- * (the sandbox's records die with the server).
+ * How long a processor honours an idempotency key (Stripe may prune one after 24 hours): a
+ * key charged again later is a second capture.
+ */
+export const PROCESSOR_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The processor's side: which keys were charged successfully, by order, and that none was
+ * captured twice. A key charged again within the processor's key retention is the same charge,
+ * as a processor's durable idempotency records would make it (the sandbox's records die with
+ * the server); charged again after it, it is a second capture.
  *
- * @param charges every charge the sandbox processors reported: payment id → outcomes
+ * @param charges every charge the sandbox processors reported: payment id → charges, with the
+ *   time of the charging server's clock
  */
 export function verifyCharges(
-  charges: ReadonlyMap<string, readonly string[]>,
+  charges: ReadonlyMap<string, readonly ReportedCharge[]>,
   exchanges: readonly Exchange[],
+  keyRetentionMs = PROCESSOR_KEY_RETENTION_MS,
 ): {
   readonly chargedByOrder: ReadonlyMap<string, readonly string[]>;
   readonly violations: string[];
@@ -48,19 +58,64 @@ export function verifyCharges(
   const violations: string[] = [];
   const requestOf = new Map(exchanges.map(({ request }) => [request.resourceId, request]));
   const chargedByOrder = new Map<string, string[]>();
-  for (const [paymentId, outcomes] of charges) {
+  for (const [paymentId, reported] of charges) {
     const request = requestOf.get(paymentId);
     if (!request) {
       violations.push(`${paymentId}: charged, but no key derives it`);
       continue;
     }
+    const outcomes = reported.map((charge) => charge.outcome);
     if (new Set(outcomes).size > 1)
       violations.push(`${paymentId}: charged with outcomes ${outcomes.join(', ')}`);
-    if (outcomes[0] !== 'succeeded') continue;
+    const captures = capturesOf(reported, keyRetentionMs);
+    if (captures > 1) violations.push(`${paymentId}: captured ${captures} times`);
+    if (captures === 0) continue;
     const orderId = (request.body as { orderId: string }).orderId;
     chargedByOrder.set(orderId, [...(chargedByOrder.get(orderId) ?? []), paymentId]);
   }
   return { chargedByOrder, violations };
+}
+
+/** Charges of one key that captured money: each one the key's retention after the last. */
+function capturesOf(charges: readonly ReportedCharge[], keyRetentionMs: number): number {
+  let captures = 0;
+  let honouredUntil = -Infinity;
+  for (const charge of [...charges].sort((a, b) => a.at - b.at)) {
+    if (charge.outcome !== 'succeeded' || charge.at < honouredUntil) continue;
+    captures += 1;
+    honouredUntil = charge.at + keyRetentionMs;
+  }
+  return captures;
+}
+
+const CONFLICTS = new Set(['order_already_paid', 'payment_in_progress']);
+const conflictCode = (answer: Answer) => {
+  try {
+    return (JSON.parse(answer.body) as Item).code;
+  } catch {
+    return undefined;
+  }
+};
+const isConflict = (answer: Answer) =>
+  answer.status === 409 && CONFLICTS.has(String(conflictCode(answer)));
+
+/** The tenant under which the store keeps `order` (its partition key names it). */
+const tenantOfOrder = (order: Item) => decodeURIComponent(String(order.pk).split('#')[1] ?? '');
+
+/**
+ * Every key's first execution answered someone as a first answer, not marked replayed, unless
+ * something legitimately kept its answer from the clients: a fault struck the request, a server
+ * died while it was in flight, or a client gave up waiting (`Exchange.disturbed`).
+ */
+export function verifyFirstAnswers(exchanges: readonly Exchange[]): string[] {
+  const violations: string[] = [];
+  for (const { request, answers, initialAnswers, disturbed } of exchanges) {
+    if (disturbed || initialAnswers === undefined || initialAnswers === 0) continue;
+    if (answers.slice(0, initialAnswers).every((answer) => answer.replayed)) {
+      violations.push(`${describeRequest(request)}: its first answer was marked replayed`);
+    }
+  }
+  return violations;
 }
 
 /** Where the resource a request's key may create lives in the store. */
@@ -114,7 +169,13 @@ export function verifyStoredState(
           `succeeded: ${succeeded.join(', ') || 'none'}`,
       );
     }
-    if (order.lease !== undefined)
+    // No lease left on an order whose attempt is recorded, and none at all once the run settled.
+    const lease = order.lease as Item | undefined;
+    if (lease && state.payments.has(paymentKey(tenantOfOrder(order), String(lease.paymentId)).pk))
+      violations.push(
+        `${String(order.id)}: a lease left behind by ${String(lease.paymentId)}, which is recorded`,
+      );
+    else if (lease)
       violations.push(`${String(order.id)}: a payment attempt's lease was left behind`);
   }
   for (const { request, answers } of exchanges) {
@@ -126,6 +187,13 @@ export function verifyStoredState(
     const order = request.path === '/payments' ? orderOf(request.tenant, request.body) : undefined;
     const problem = verifyAnswer(request, answer, stored, order);
     if (problem) violations.push(`${describeRequest(request)}: ${problem}`);
+    // The key whose payment exists gets that payment, never a conflict: whichever answer.
+    const conflict = stored && answers.find((later) => isConflict(later));
+    if (conflict) {
+      violations.push(
+        `${describeRequest(request)}: its payment exists, yet it was answered ${String(conflictCode(conflict))}`,
+      );
+    }
   }
   // Nothing stuck in progress: every key answered its final replay from a completed record.
   if (state.incompleteIdempotencyRecords > 0) {

@@ -29,7 +29,16 @@ export interface Answer {
 /** Answers one logical request got: from every client that sent it, and from the final replay. */
 export interface Exchange {
   readonly request: LogicalRequest;
+  /** The answers of the clients that sent it, then of the final replay. */
   readonly answers: Answer[];
+  /** How many of `answers` the sending clients got (the rest: the final replay). */
+  initialAnswers?: number;
+  /**
+   * Why its first execution's answer may never have reached a client: a fault struck it, a
+   * server died while it was in flight, a client gave up waiting. Then a first answer may be
+   * a replay of what the execution stored.
+   */
+  disturbed?: string;
 }
 
 /** A logical request in a violation line: its route, tenant and key. */
@@ -100,6 +109,38 @@ export function paymentRequests(
       ),
     };
   });
+}
+
+/**
+ * Two keys paying one order (issue 12, hole 2): `dying`, whose first send dies after its charge,
+ * and `other`, which arrives with `dying`'s retry once its lease expired. Both good cards.
+ */
+export function racingPaymentRequests(
+  order: { tenant: string; id: string; amount: number; currency: string },
+  run: string,
+  index: number,
+): [dying: LogicalRequest, other: LogicalRequest] {
+  const payment = (role: string): LogicalRequest => {
+    const idempotencyKey = `${run}-race-${index}-${role}`;
+    return {
+      tenant: order.tenant,
+      path: '/payments',
+      idempotencyKey,
+      body: {
+        orderId: order.id,
+        amount: order.amount,
+        currency: order.currency,
+        paymentMethod: { type: 'card', token: 'tok_visa' },
+      },
+      resourceId: deriveResourceId(
+        'pay',
+        localPrincipal(order.tenant),
+        'POST /payments',
+        idempotencyKey,
+      ),
+    };
+  };
+  return [payment('dying'), payment('other')];
 }
 
 const CLIENT_TIMEOUT_MS = 20_000;

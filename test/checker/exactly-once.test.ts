@@ -3,6 +3,7 @@
  * child process, SIGKILLed and restarted on its engine file, random faults at every step,
  * concurrent clients retrying with the same keys. 10,000 requests are run by hand (docs/idempotency.md).
  */
+import { FAMILIES, type Family } from '../../scripts/exactly-once/options';
 import { printReport } from '../../scripts/exactly-once/report';
 import { runExactlyOnceCheck } from '../../scripts/exactly-once/run';
 
@@ -13,6 +14,10 @@ it('finds no violation in a few hundred requests with kills and faults', async (
     concurrency: 16,
     kills: 2,
     faultRate: 0.01,
+    families: Object.fromEntries(FAMILIES.map((family) => [family, true])) as Record<
+      Family,
+      boolean
+    >,
   });
   const lines: string[] = [];
   printReport(report, (line) => lines.push(line));

@@ -5,7 +5,12 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeLoopbackPort } from '../../local/dynamodb-engine';
+import {
+  adminClient,
+  createTables,
+  freeLoopbackPort,
+  startDynamoDbEngine,
+} from '../../local/dynamodb-engine';
 import { ServerProcess } from '../../scripts/exactly-once/server-process';
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'server-process-test-'));
@@ -18,11 +23,15 @@ const bundleDirectories = (): string[] =>
   );
 
 it('leaves no bundle directory behind, neither of the server it killed nor of the one it stopped', async () => {
+  const engine = await startDynamoDbEngine({ dbPath: path.join(workDir, 'payments.db') });
+  const tables = { orders: 'server-process-orders', idempotency: 'server-process-idempotency' };
+  const admin = adminClient(engine.endpoint);
+  await createTables(admin, tables).finally(() => admin.destroy());
   const server = new ServerProcess({
     port: await freeLoopbackPort(),
-    dbPath: path.join(workDir, 'payments.db'),
+    endpoint: engine.endpoint,
     tempRoot: workDir,
-    tables: { orders: 'server-process-orders', idempotency: 'server-process-idempotency' },
+    tables,
     faults: { seed: 1, rate: 0, weights: {}, delayMs: 0, crash: 'kill' },
   });
   await server.start();
@@ -32,6 +41,7 @@ it('leaves no bundle directory behind, neither of the server it killed nor of th
   await server.whenReady();
   const afterRestart = bundleDirectories();
   await server.stop();
+  await engine.stop();
 
   expect(server.stats).toMatchObject({ starts: 2, kills: 1 });
   expect(killedServersBundles).toBeDefined();

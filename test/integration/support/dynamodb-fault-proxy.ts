@@ -61,8 +61,16 @@ export interface DynamoDbFaultProxy {
   close(): Promise<void>;
 }
 
+export interface DynamoDbFaultProxyOptions {
+  /** Keep every call in `calls` (a long run would hold them all in memory). @default true */
+  readonly recordCalls?: boolean;
+}
+
 /** Starts the proxy on a free loopback port, in front of `engineEndpoint`. */
-export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<DynamoDbFaultProxy> {
+export async function startDynamoDbFaultProxy(
+  engineEndpoint: string,
+  { recordCalls = true }: DynamoDbFaultProxyOptions = {},
+): Promise<DynamoDbFaultProxy> {
   const engine = new URL(engineEndpoint);
   let rule: (call: DynamoDbCall) => Outage | undefined = () => undefined;
   const calls: DynamoDbCall[] = [];
@@ -80,7 +88,7 @@ export async function startDynamoDbFaultProxy(engineEndpoint: string): Promise<D
     response.once('finish', done).once('close', done);
     void readAll(request).then((body) => {
       const call = describeCall(request, body, inFlightAtArrival);
-      calls.push(call);
+      if (recordCalls) calls.push(call);
       const outage = rule(call);
       switch (outage) {
         case 'reset':

@@ -8,7 +8,26 @@ describe('the checker command line', () => {
       concurrency: 16,
       kills: 5,
       faultRate: 0.01,
+      families: {
+        'lost-replies': true,
+        pauses: true,
+        'racing-payers': true,
+        'clock-jumps': true,
+        'skewed-clocks': true,
+        sweeper: true,
+      },
     });
+  });
+
+  it('leaves out the families --without names, and refuses one it does not know', () => {
+    const options = parseCheckOptions(['--without', 'pauses, sweeper'], {});
+
+    expect(options).toMatchObject({
+      families: { pauses: false, sweeper: false, 'lost-replies': true },
+    });
+    expect(() => parseCheckOptions(['--without', 'pause'], {})).toThrow(
+      /--without: no family pause/,
+    );
   });
 
   it('takes a flag over its environment variable, and the variable over the default', () => {

@@ -1,10 +1,12 @@
 import { orderKey, paymentKey } from '../../../lambda/store/keys';
 import { localPrincipal } from '../../../local/proxy-event';
+import type { ReportedCharge } from '../../../scripts/exactly-once/server-process';
 import type { Item, StoredState } from '../../../scripts/exactly-once/stored-state';
 import {
   verifyAnswer,
   verifyAnswersAgree,
   verifyCharges,
+  verifyFirstAnswers,
   verifyStoredState,
 } from '../../../scripts/exactly-once/verify';
 import type { Answer, Exchange, LogicalRequest } from '../../../scripts/exactly-once/workload';
@@ -34,6 +36,8 @@ const anAnswer = (status: number, body: unknown, replayed = false): Answer => ({
   location: undefined,
   replayed,
 });
+const DAY_MS = 24 * 60 * 60 * 1000;
+const aCharge = (outcome: string, at = Date.parse(createdAt)): ReportedCharge => ({ outcome, at });
 const aPayment = (id: string, status = 'SUCCEEDED') => ({
   id,
   orderId: order.id,
@@ -45,7 +49,13 @@ const aPayment = (id: string, status = 'SUCCEEDED') => ({
 
 /** A run in which one order was paid by `pay_1`: what the clients saw and what is stored. */
 function aCleanRun() {
-  const orderItem: Item = { ...order, status: 'PAID', createdAt, paymentId: 'pay_1' };
+  const orderItem: Item = {
+    ...orderKey(localPrincipal(tenant), order.id),
+    ...order,
+    status: 'PAID',
+    createdAt,
+    paymentId: 'pay_1',
+  };
   const exchanges: Exchange[] = [
     { request: anOrderRequest(), answers: [anAnswer(201, { ...order, createdAt })] },
     { request: aPaymentRequest('pay_1'), answers: [anAnswer(201, aPayment('pay_1'))] },
@@ -56,7 +66,7 @@ function aCleanRun() {
     unexpectedItems: [],
     incompleteIdempotencyRecords: 0,
   };
-  const charges = new Map([['pay_1', ['succeeded']]]);
+  const charges = new Map([['pay_1', [aCharge('succeeded')]]]);
   return { exchanges, state, charges };
 }
 
@@ -66,8 +76,12 @@ function violationsOf({ exchanges, state, charges }: ReturnType<typeof aCleanRun
     ...charged.violations,
     ...verifyStoredState(state, exchanges, charged.chargedByOrder).violations,
     ...verifyAnswersAgree(exchanges),
+    ...verifyFirstAnswers(exchanges),
   ];
 }
+
+const orderItemOf = (run: ReturnType<typeof aCleanRun>) =>
+  run.state.orders.get(orderKey(localPrincipal(tenant), order.id).pk) as Item;
 
 describe('the checker', () => {
   it('finds nothing wrong with a run that kept its promises', () => {
@@ -94,7 +108,7 @@ describe('the checker', () => {
       request: aPaymentRequest('pay_2'),
       answers: [anAnswer(409, { code: 'order_already_paid' })],
     });
-    run.charges.set('pay_2', ['succeeded']);
+    run.charges.set('pay_2', [aCharge('succeeded')]);
 
     expect(violationsOf(run)).toContain('ord_1: charged by pay_1, pay_2, succeeded: pay_1');
   });
@@ -116,6 +130,66 @@ describe('the checker', () => {
     expect(violationsOf(run)).toEqual([
       expect.stringMatching(/^\/orders acme\/order-key: answered 201/),
     ]);
+  });
+
+  it('finds a lease left on an order whose attempt is recorded', () => {
+    const run = aCleanRun();
+    (run.state.orders as Map<string, Item>).set(orderKey(localPrincipal(tenant), order.id).pk, {
+      ...orderItemOf(run),
+      lease: { paymentId: 'pay_1', expiresAt: 0 },
+    });
+
+    expect(violationsOf(run)).toEqual(['ord_1: a lease left behind by pay_1, which is recorded']);
+  });
+
+  it('finds a lease left at all once the run settled', () => {
+    const run = aCleanRun();
+    (run.state.orders as Map<string, Item>).set(orderKey(localPrincipal(tenant), order.id).pk, {
+      ...orderItemOf(run),
+      lease: { paymentId: 'pay_9', expiresAt: 0 },
+    });
+
+    expect(violationsOf(run)).toEqual(["ord_1: a payment attempt's lease was left behind"]);
+  });
+
+  it.each(['order_already_paid', 'payment_in_progress'])(
+    'finds the key whose payment exists answered %s',
+    (code) => {
+      const run = aCleanRun();
+      run.exchanges[1]?.answers.push(anAnswer(409, { code }, true));
+
+      expect(violationsOf(run)).toContain(
+        `/payments acme/key-pay_1: its payment exists, yet it was answered ${code}`,
+      );
+    },
+  );
+
+  it('finds a first answer marked replayed, unless the first execution was cut short', () => {
+    const run = aCleanRun();
+    const [orderExchange, paymentExchange] = run.exchanges;
+    if (!orderExchange || !paymentExchange) throw new Error('a clean run has two exchanges');
+    orderExchange.answers[0] = anAnswer(201, { ...order, createdAt }, true);
+    orderExchange.initialAnswers = 1;
+    paymentExchange.answers[0] = anAnswer(201, aPayment('pay_1'), true);
+    paymentExchange.initialAnswers = 1;
+    paymentExchange.disturbed = 'crash at after-business-write';
+
+    expect(violationsOf(run)).toEqual([
+      '/orders acme/order-key: its first answer was marked replayed',
+    ]);
+  });
+
+  it.each([
+    ['within the key retention: one capture', 0.5 * DAY_MS, []],
+    ['after the key retention: a second capture', 1.5 * DAY_MS, ['pay_1: captured 2 times']],
+  ])('counts a key charged again %s', (_, laterMs, expected) => {
+    const run = aCleanRun();
+    run.charges.set('pay_1', [
+      aCharge('succeeded'),
+      aCharge('succeeded', Date.parse(createdAt) + laterMs),
+    ]);
+
+    expect(violationsOf(run)).toEqual(expected);
   });
 
   it.each([
