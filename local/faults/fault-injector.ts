@@ -215,7 +215,8 @@ function actionOfKind(kind: RandomFaultKind, config: RandomFaults): FaultAction 
       return { kind, ms: config.delayMs ?? 200 };
     case 'pause':
       return { kind: 'delay', ms: config.pauseMs ?? 40_000 };
-    default:
+    case 'fail':
+    case 'crash':
       return { kind };
   }
 }
