@@ -122,8 +122,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         env: {
           CLOCK_SKEW_MARGIN_MS: String(CLOCK_SKEW_MARGIN_MS),
           LOCAL_CLOCK_SKEW_MS: String(skewMs),
-          ...(families['clock-jumps'] && {
-            LOCAL_CLOCK_JUMPS_FILE: jumpsFile,
+          LOCAL_CLOCK_JUMPS_FILE: jumpsFile,
+          ...(families['key-retention'] && {
             IDEMPOTENCY_TTL_SECONDS: String(LONG_REPLAY_WINDOW_SECONDS),
           }),
         },
@@ -191,10 +191,14 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   const killEvery = every(options.kills);
   let nextKillAt = killEvery;
   // A few jumps of every clock: past the lease, and past the processor's key retention.
-  const jumps = families['clock-jumps'] ? 6 : 0;
-  const jumpEvery = every(jumps);
+  const jumps = [
+    ...(families.pauses ? [PAST_THE_LEASE_MS, PAST_THE_LEASE_MS, PAST_THE_LEASE_MS] : []),
+    ...(families['key-retention']
+      ? [PAST_THE_RETENTION_MS, PAST_THE_RETENTION_MS, PAST_THE_RETENTION_MS]
+      : []),
+  ].sort(() => random() - 0.5);
+  const jumpEvery = every(jumps.length);
   let nextJumpAt = jumpEvery;
-  let jumpsMade = 0;
 
   /** Resolves once some processor charged `paymentId` (or after 10 s, if none does). */
   const charged = async (paymentId: string) => {
@@ -202,12 +206,6 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     while (!servers.some((server) => server.charges.has(paymentId)) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-  };
-
-  /** After a payment died holding the order: its lease expires, by the clocks or by waiting. */
-  const leaseExpires = async () => {
-    if (families['clock-jumps']) jump(PAST_THE_LEASE_MS);
-    else await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
   };
 
   /** An order, then the payments that try to pay it. */
@@ -239,7 +237,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         () => {},
       );
       await charged(dying.resourceId);
-      await leaseExpires();
+      // Its lease expires: every clock jumps past it (a pause of the whole world).
+      jump(PAST_THE_LEASE_MS);
       await Promise.all([
         exchange(dying, { senders: 1, disturbed: 'it died after its charge, on purpose' }),
         exchange(other, { senders: 1 }),
@@ -265,9 +264,9 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
           log(`SIGKILL after ${sent} requests`);
           void victim?.kill();
         }
-        if (sent >= nextJumpAt) {
+        const ms = sent >= nextJumpAt ? jumps.shift() : undefined;
+        if (ms !== undefined) {
           nextJumpAt += jumpEvery;
-          const ms = jumpsMade++ % 2 === 0 ? PAST_THE_LEASE_MS : PAST_THE_RETENTION_MS;
           log(`every clock jumps ${ms} ms after ${sent} requests`);
           jump(ms);
         }

@@ -12,18 +12,17 @@ describe('the checker command line', () => {
         'lost-replies': true,
         pauses: true,
         'racing-payers': true,
-        'clock-jumps': true,
+        'key-retention': true,
         'skewed-clocks': true,
-        sweeper: true,
       },
     });
   });
 
   it('leaves out the families --without names, and refuses one it does not know', () => {
-    const options = parseCheckOptions(['--without', 'pauses, sweeper'], {});
+    const options = parseCheckOptions(['--without', 'pauses, key-retention'], {});
 
     expect(options).toMatchObject({
-      families: { pauses: false, sweeper: false, 'lost-replies': true },
+      families: { pauses: false, 'key-retention': false, 'lost-replies': true },
     });
     expect(() => parseCheckOptions(['--without', 'pause'], {})).toThrow(
       /--without: no family pause/,
