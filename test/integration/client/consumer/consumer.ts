@@ -1,4 +1,5 @@
-// Uses the client exactly as its README shows; compiled by package.test.ts, never run.
+// Uses the client as its README shows. package.test.ts copies it into a project that installed
+// the packed package, as consumer.mts (ES module) and consumer.cts (CommonJS), and type-checks it.
 import {
   ApiError,
   createPaymentsClient,
