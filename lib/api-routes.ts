@@ -51,6 +51,15 @@ export interface ApiRoute {
   readonly method: HttpMethod;
   /** API Gateway resource path, `{name}` for path parameters. */
   readonly path: string;
+  /**
+   * Other paths the same method serves with the same function: the idempotency scope and
+   * fingerprint are the route's (`lambda/app/handlers.ts` names it, not the path), so a key
+   * sent to the route and to an alias is one request. `Location` still names the resource under
+   * {@link path}.
+   *
+   * @default none
+   */
+  readonly aliasPaths?: readonly string[];
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
   readonly timeoutSeconds: number;
@@ -94,6 +103,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     functionId: 'CreatePaymentFunction',
     method: 'POST',
     path: '/payments',
+    // How the clients this API is for describe their call.
+    aliasPaths: ['/payment'],
     entry: 'lambda/handlers/create-payment.ts',
     // Must stay below PAYMENT_LEASE_SECONDS (lambda/domain/payment.ts): a live attempt
     // never outlives its claim on the order.
@@ -133,3 +144,8 @@ export const apiRoutes: readonly ApiRoute[] = [
     idempotent: false,
   },
 ];
+
+/** Every path a route serves: its own, then its aliases. */
+export function pathsOf(route: ApiRoute): readonly string[] {
+  return [route.path, ...(route.aliasPaths ?? [])];
+}

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { idempotencyTableSchema, ordersTableSchema } from '../lambda/store/table-schema';
 import { ApiFunction } from './api-function';
-import { apiRoutes, idempotencyTableAccess, type ApiRoute } from './api-routes';
+import { apiRoutes, idempotencyTableAccess, pathsOf, type ApiRoute } from './api-routes';
 import { addGatewayProblems } from './gateway-responses';
 import { PaymentsMonitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
@@ -207,8 +207,9 @@ export class PaymentsStack extends Stack {
         methodOptions: Object.fromEntries(
           apiRoutes
             .filter((route) => route.method === 'POST')
-            .map((route) => [
-              `${route.path}/${route.method}`,
+            .flatMap((route) => pathsOf(route).map((path) => [path, route] as const))
+            .map(([path, route]) => [
+              `${path}/${route.method}`,
               {
                 // A method setting replaces the stage-wide one, it does not merge with it:
                 // whatever it leaves out is off for the method, so it states all of it.
@@ -291,9 +292,11 @@ export class PaymentsStack extends Stack {
       fn.addEnvironment('IDEMPOTENCY_TTL_SECONDS', String(idempotencyTtlSeconds));
     }
 
-    this.api.root
-      .resourceForPath(route.path)
-      .addMethod(route.method, new apigateway.LambdaIntegration(fn));
+    // One integration for every path of the route: an alias reaches the same function.
+    const integration = new apigateway.LambdaIntegration(fn);
+    for (const path of pathsOf(route)) {
+      this.api.root.resourceForPath(path).addMethod(route.method, integration);
+    }
     return fn;
   }
 }

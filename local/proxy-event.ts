@@ -13,6 +13,13 @@ const STAGE = 'local';
 
 export interface LocalRequest {
   readonly route: ApiRoute;
+  /**
+   * The path template the request matched, as API Gateway puts it in `resource`: the route's
+   * own or an alias of it.
+   *
+   * @default route.path
+   */
+  readonly resource?: string;
   readonly path: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   /** Header name, as sent → every value sent, in order. */
@@ -43,7 +50,7 @@ export function localPrincipal(tenant: string): string {
 }
 
 export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
-  const { route, path, pathParameters, headers, query = {}, body } = request;
+  const { route, resource = route.path, path, pathParameters, headers, query = {}, body } = request;
   const tenant = firstHeader(headers, 'x-tenant-id') ?? DEFAULT_LOCAL_TENANT;
   const caller = request.caller ?? { principal: localPrincipal(tenant), accessKey: null };
   const accountId = /^arn:[^:]+:[^:]+::(\d{12}):/.exec(caller.principal)?.[1] ?? LOCAL_ACCOUNT_ID;
@@ -54,7 +61,7 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
   const multiValueHeaders = copied(headers);
   return {
     httpMethod: route.method,
-    resource: route.path,
+    resource,
     path,
     pathParameters: Object.keys(pathParameters).length > 0 ? { ...pathParameters } : null,
     headers: lastValues(multiValueHeaders),
@@ -78,7 +85,7 @@ export function toProxyEvent(request: LocalRequest): APIGatewayProxyEvent {
       requestId,
       requestTimeEpoch: Date.now(),
       resourceId: route.functionId,
-      resourcePath: route.path,
+      resourcePath: resource,
       identity: {
         accessKey: caller.accessKey,
         accountId,

@@ -119,6 +119,7 @@ async function respond(
   if (authentication?.authenticated === false) return authentication.response;
   const event = toProxyEvent({
     route: match.route,
+    resource: match.resource,
     path: url.pathname,
     pathParameters: match.pathParameters,
     headers,

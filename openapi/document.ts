@@ -4,7 +4,12 @@
  * writes it to `openapi/openapi.json`; a test fails when that file is out of date.
  */
 import * as z from 'zod/mini';
-import { createDocument, type ZodOpenApiObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import {
+  createDocument,
+  type ZodOpenApiObject,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiResponseObject,
+} from 'zod-openapi';
 import { createOrderSchema, createPaymentSchema } from '../lambda/http/schemas';
 import {
   orderSchema,
@@ -172,6 +177,45 @@ const paymentIdParameter = z.object({
   paymentId: z.string().register(z.globalRegistry, { description: 'The payment id (`pay_…`).' }),
 });
 
+/** `POST /payments`, also served at `POST /payment` (`aliasPaths` in lib/api-routes.ts). */
+const createPaymentOperation = {
+  requestParams: postParameters,
+  requestBody: { required: true, content: json(createPaymentSchema) },
+  responses: {
+    '201': created(
+      'The SUCCEEDED payment; the order is now PAID. Also the replay of an earlier request with this key.',
+      '/payments/{paymentId}',
+      succeededPaymentSchema,
+    ),
+    ...refusedPostProblems,
+    '402': {
+      description: `The card was declined; the DECLINED payment is recorded and the order stays payable (stored and replayed). \`code\`: ${Object.values(
+        declineProblems,
+      )
+        .map((type) => `\`${type.code}\``)
+        .join(', ')}.`,
+      headers: z.object({ 'Idempotent-Replayed': replayedHeader }),
+      content: {
+        [PROBLEM_CONTENT_TYPE]: { schema: paymentDeclinedProblemSchema },
+      },
+    },
+    '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
+      idempotent: true,
+    }),
+    '409': problem(
+      `${keyInUse} Or the order is already paid, or another payment of it is being processed.`,
+      [problems.idempotencyKeyInUse, problems.orderAlreadyPaid, problems.paymentInProgress],
+      { idempotent: true },
+    ),
+    '422': problem(
+      'The payment does not match the order’s amount or currency, or the key was used with another body.',
+      [problems.amountMismatch, problems.idempotencyKeyReused],
+      { idempotent: true },
+    ),
+    ...commonProblems(true),
+  },
+} satisfies Omit<ZodOpenApiOperationObject, 'operationId' | 'summary'>;
+
 export const openApiDefinition: ZodOpenApiObject = {
   openapi: '3.1.0',
   info: {
@@ -243,44 +287,15 @@ export const openApiDefinition: ZodOpenApiObject = {
       },
     },
     '/payments': {
+      post: { operationId: 'createPayment', summary: 'Pay an order', ...createPaymentOperation },
+    },
+    '/payment': {
       post: {
-        operationId: 'createPayment',
-        summary: 'Pay an order',
-        requestParams: postParameters,
-        requestBody: { required: true, content: json(createPaymentSchema) },
-        responses: {
-          '201': created(
-            'The SUCCEEDED payment; the order is now PAID. Also the replay of an earlier request with this key.',
-            '/payments/{paymentId}',
-            succeededPaymentSchema,
-          ),
-          ...refusedPostProblems,
-          '402': {
-            description: `The card was declined; the DECLINED payment is recorded and the order stays payable (stored and replayed). \`code\`: ${Object.values(
-              declineProblems,
-            )
-              .map((type) => `\`${type.code}\``)
-              .join(', ')}.`,
-            headers: z.object({ 'Idempotent-Replayed': replayedHeader }),
-            content: {
-              [PROBLEM_CONTENT_TYPE]: { schema: paymentDeclinedProblemSchema },
-            },
-          },
-          '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
-            idempotent: true,
-          }),
-          '409': problem(
-            `${keyInUse} Or the order is already paid, or another payment of it is being processed.`,
-            [problems.idempotencyKeyInUse, problems.orderAlreadyPaid, problems.paymentInProgress],
-            { idempotent: true },
-          ),
-          '422': problem(
-            'The payment does not match the order’s amount or currency, or the key was used with another body.',
-            [problems.amountMismatch, problems.idempotencyKeyReused],
-            { idempotent: true },
-          ),
-          ...commonProblems(true),
-        },
+        operationId: 'createPaymentAtSingularPath',
+        summary: 'Pay an order: `POST /payments` under the path some clients send',
+        description:
+          'The same operation as `POST /payments`: the same function, the same idempotency scope and fingerprint, so an Idempotency-Key sent to both paths is one request (a repeat on either path gets the replay). `Location` names the payment under `/payments`.',
+        ...createPaymentOperation,
       },
     },
     '/payments/{paymentId}': {

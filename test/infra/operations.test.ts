@@ -205,8 +205,9 @@ describe('CORS, when origins are configured', () => {
 
   it('adds an unauthenticated preflight (OPTIONS) to every route resource, and nothing else unauthenticated', () => {
     const preflights = methods.filter((m) => m.HttpMethod === 'OPTIONS');
-    // The root, /orders, /orders/{orderId}, /orders/{orderId}/payments, /payments, /payments/{paymentId}.
-    expect(preflights).toHaveLength(6);
+    // The root, /orders, /orders/{orderId}, /orders/{orderId}/payments, /payments,
+    // /payments/{paymentId}, /payment.
+    expect(preflights).toHaveLength(7);
     for (const preflight of preflights) {
       expect(preflight).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
     }

@@ -2,7 +2,7 @@ import { Duration, Validations, type CfnResource } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PAYMENT_LEASE_SECONDS } from '../../lambda/domain/payment';
-import { apiRoutes, type ApiRoute } from '../../lib/api-routes';
+import { apiRoutes, pathsOf, type ApiRoute } from '../../lib/api-routes';
 import { synthesize, type Resource } from './support/synthesize';
 
 const { app, stack, template } = synthesize();
@@ -34,12 +34,15 @@ function apiPathOf(resourceRef: unknown): string {
   return `${apiPathOf(resource.Properties.ParentId)}/${String(resource.Properties.PathPart)}`;
 }
 
-const postRoutes = apiRoutes.filter((route) => route.method === 'POST');
+/** Every method the API serves, each alias path included, with the route that serves it. */
+const servedMethods = apiRoutes.flatMap((route) =>
+  pathsOf(route).map((path) => [`${route.method} ${path}`, route, path] as const),
+);
 
 describe('REST API', () => {
   const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
 
-  it('has exactly one method per route, at the route path', () => {
+  it('has exactly one method per route path, aliases included', () => {
     const actual = methods.map(
       (m) => `${String(m.Properties.HttpMethod)} ${apiPathOf(m.Properties.ResourceId)}`,
     );
@@ -48,19 +51,19 @@ describe('REST API', () => {
         'POST /orders',
         'GET /orders/{orderId}',
         'POST /payments',
+        'POST /payment',
         'GET /payments/{paymentId}',
         'GET /orders/{orderId}/payments',
       ].sort(),
     );
   });
 
-  it.each(apiRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
-    '%s requires AWS IAM authorization and proxies to its own function',
-    (_name, route) => {
+  it.each(servedMethods)(
+    '%s requires AWS IAM authorization and proxies to its route function',
+    (_name, route, path) => {
       const method = methods.find(
         (m) =>
-          m.Properties.HttpMethod === route.method &&
-          apiPathOf(m.Properties.ResourceId) === route.path,
+          m.Properties.HttpMethod === route.method && apiPathOf(m.Properties.ResourceId) === path,
       );
       expect(method?.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(method?.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
@@ -123,11 +126,11 @@ describe('REST API', () => {
     );
   });
 
-  it.each(postRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+  it.each(servedMethods.filter(([, route]) => route.method === 'POST'))(
     '%s has its own, lower, method throttle',
-    (_name, route) => {
+    (_name, route, path) => {
       // API Gateway's resource path of a method setting: '/' then the path, '/' escaped as '~1'.
-      const resourcePath = `/${route.path.replace(/\//g, '~1')}`;
+      const resourcePath = `/${path.replace(/\//g, '~1')}`;
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         MethodSettings: Match.arrayWith([
           Match.objectLike({

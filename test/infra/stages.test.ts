@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { apiRoutes } from '../../lib/api-routes';
+import { apiRoutes, pathsOf } from '../../lib/api-routes';
 import { stageSettings } from '../../lib/stage';
 import { synthesize, synthesizeAs, synthesizeStages, type Resource } from './support/synthesize';
 
@@ -233,7 +233,8 @@ describe('two stages in one account and region', () => {
       // API Gateway's resource path of a method setting: '/' then the path, '/' escaped as '~1'.
       const postPaths = apiRoutes
         .filter((route) => route.method === 'POST')
-        .map((route) => `/${route.path.replace(/\//g, '~1')}`);
+        .flatMap((route) => pathsOf(route))
+        .map((p) => `/${p.replace(/\//g, '~1')}`);
 
       expect(methodSettings.map((setting) => setting.ResourcePath).sort()).toEqual(
         ['/*', ...postPaths].sort(),
@@ -268,7 +269,9 @@ describe('a stack deployed as PaymentsApi by earlier versions', () => {
     expect(now.stack.stackName).toBe('PaymentsApi');
     // Their ids derive from the stack's construct id. CloudFormation creates the new ones
     // before it deletes the old ones: API Gateway may invoke the functions throughout.
-    const permissions = Array<string>(2 * apiRoutes.length).fill('AWS::Lambda::Permission');
+    // Two per method (the stage's and the console's test invocation), alias paths included.
+    const methodCount = apiRoutes.flatMap((route) => pathsOf(route)).length;
+    const permissions = Array<string>(2 * methodCount).fill('AWS::Lambda::Permission');
     expect(onlyIn(before, after)).toEqual(permissions);
     expect(onlyIn(after, before)).toEqual(permissions);
   });

@@ -65,6 +65,7 @@ async function postThrough(
   const url = new URL(requestUrl);
   const local = toProxyEvent({
     route: match.route,
+    resource: match.resource,
     path: routePath,
     pathParameters: {},
     headers: {

@@ -73,6 +73,7 @@ async function asProxyEvent(
   if (match.kind !== 'route') throw new Error(`no route for ${method} ${urlPath}`);
   const event = toProxyEvent({
     route: match.route,
+    resource: match.resource,
     path: urlPath,
     pathParameters: match.pathParameters,
     headers,

@@ -30,6 +30,7 @@ export async function invokePost(
       : { ...match.route, timeoutSeconds: remainingMs / 1000 };
   const event = toProxyEvent({
     route: match.route,
+    resource: match.resource,
     path: urlPath,
     pathParameters: {},
     headers: {

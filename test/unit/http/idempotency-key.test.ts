@@ -86,10 +86,10 @@ describe('the published pattern', () => {
   const published = patterns[0];
 
   it('is the one the functions parse with, on every POST', () => {
-    expect(patterns).toEqual([
-      IDEMPOTENCY_KEY_HEADER_PATTERN.source,
-      IDEMPOTENCY_KEY_HEADER_PATTERN.source,
-    ]);
+    const posts = Object.values(document.paths).filter((item) => 'post' in item);
+
+    expect(patterns).toEqual(posts.map(() => IDEMPOTENCY_KEY_HEADER_PATTERN.source));
+    expect(posts.length).toBeGreaterThanOrEqual(2);
   });
 
   it('accepts, as JSON Schema reads it, exactly the values the functions accept', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { apiRoutes, pathsOf } from '../../../lib/api-routes';
 import { openApiDocument, openApiJson } from '../../../openapi/document';
 
 const checkedIn = path.resolve(__dirname, '../../../openapi/openapi.json');
@@ -27,9 +28,23 @@ describe('openapi/openapi.json', () => {
       'POST /orders createOrder',
       'GET /orders/{orderId} getOrder',
       'POST /payments createPayment',
+      'POST /payment createPaymentAtSingularPath',
       'GET /payments/{paymentId} getPayment',
       'GET /orders/{orderId}/payments listPayments',
     ]);
+  });
+
+  it('documents every method and path the route table serves, aliases included, and no other', () => {
+    const { paths = {} } = openApiDocument();
+    const documented = Object.entries(paths).flatMap(([route, item]) =>
+      (['get', 'post'] as const).filter((method) => item[method]).map((m) => `${m} ${route}`),
+    );
+
+    expect(documented.sort()).toEqual(
+      apiRoutes
+        .flatMap((route) => pathsOf(route).map((p) => `${route.method.toLowerCase()} ${p}`))
+        .sort(),
+    );
   });
 
   it('requires an Idempotency-Key on every POST', () => {
