@@ -28,8 +28,8 @@ export function gatewayProblemResponse(
 ): HttpResponse {
   const responseType = typeof type === 'string' ? type : type.responseType;
   const gatewayProblem = gatewayProblems.find((p) => p.type.responseType === responseType);
-  if (gatewayProblem === undefined || gatewayProblem.keepsGatewayStatus) {
-    throw new Error(`The stack defines no gateway response ${responseType} with a status`);
+  if (gatewayProblem === undefined) {
+    throw new Error(`The stack defines no gateway response ${responseType}`);
   }
   const { problem } = gatewayProblem;
   const variables: Readonly<Record<string, string>> = {

@@ -114,7 +114,7 @@ function created(
 const commonProblems = (idempotent: boolean) =>
   ({
     '403': problem(
-      'Deployed API only, answered by API Gateway: missing, invalid or expired SigV4 signature, or access denied.',
+      'Deployed API only, answered by API Gateway: missing, invalid or expired SigV4 signature, or access denied (IAM, or a web ACL).',
       [
         problems.missingAuthentication,
         problems.invalidSignature,
@@ -125,13 +125,13 @@ const commonProblems = (idempotent: boolean) =>
     ),
     '429': problem('Throttled by API Gateway.', [problems.tooManyRequests], { idempotent }),
     '500': problem(
-      'Unexpected failure (of the function, or of API Gateway itself); nothing was stored, a retry with the same key runs again.',
-      [problems.internalError, problems.serviceUnavailable],
+      'Unexpected failure of the function, or API Gateway misconfigured; nothing was stored, a retry with the same key runs again.',
+      [problems.internalError],
       { idempotent },
     ),
     '502': problem(
-      'The function crashed, timed out or gave an invalid answer (API Gateway; `bad_gateway` from the local server). Nothing was stored unless the request completed.',
-      [problems.serviceUnavailable, problems.badGateway],
+      'The function crashed, gave an invalid answer or could not be invoked (API Gateway, and the local server for a function that throws). Nothing was stored unless the request completed.',
+      [problems.badGateway],
       { idempotent },
     ),
     '503': problem(
@@ -149,22 +149,36 @@ const commonProblems = (idempotent: boolean) =>
 /** Refusals of a POST before anything runs: never stored, the key stays free. */
 const refusedPostProblems = {
   '400': problem(
-    'Missing or malformed Idempotency-Key, invalid JSON or schema.',
+    'Missing or malformed Idempotency-Key, invalid JSON or schema; or refused by API Gateway for a reason it has no more specific answer for.',
     [
       problems.idempotencyKeyMissing,
       problems.idempotencyKeyInvalid,
       problems.invalidJson,
       problems.invalidRequest,
+      problems.badRequest,
     ],
     { idempotent: true },
   ),
   '413': problem('Body over 16 KiB.', [problems.payloadTooLarge], { idempotent: true }),
-  '415': problem('Body not sent as application/json.', [problems.unsupportedMediaType], {
-    idempotent: true,
-  }),
+  '415': problem(
+    'Body not sent as application/json (the function, or API Gateway).',
+    [problems.unsupportedMediaType],
+    {
+      idempotent: true,
+    },
+  ),
 } satisfies Record<string, ZodOpenApiResponseObject>;
 
 const keyInUse = 'The same key is still being processed.';
+
+/** A GET API Gateway refused with its 4xx catch-all. */
+const refusedGetProblems = {
+  '400': problem(
+    'Refused by API Gateway for a reason it has no more specific answer for.',
+    [problems.badRequest],
+    { idempotent: false },
+  ),
+} satisfies Record<string, ZodOpenApiResponseObject>;
 
 const postParameters = {
   header: z.object({ 'Idempotency-Key': idempotencyKey, 'X-Tenant-Id': tenantHeader }),
@@ -282,6 +296,7 @@ export const openApiDefinition: ZodOpenApiObject = {
           '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
             idempotent: false,
           }),
+          ...refusedGetProblems,
           ...commonProblems(false),
         },
       },
@@ -308,6 +323,7 @@ export const openApiDefinition: ZodOpenApiObject = {
           '404': problem('Unknown payment, or another tenant’s.', [problems.paymentNotFound], {
             idempotent: false,
           }),
+          ...refusedGetProblems,
           ...commonProblems(false),
         },
       },
@@ -322,6 +338,7 @@ export const openApiDefinition: ZodOpenApiObject = {
           '404': problem('Unknown order, or another tenant’s.', [problems.orderNotFound], {
             idempotent: false,
           }),
+          ...refusedGetProblems,
           ...commonProblems(false),
         },
       },

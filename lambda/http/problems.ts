@@ -13,10 +13,7 @@ export type ProblemSource = 'function' | 'gateway' | 'local-server';
 export interface ProblemType {
   /** The snake_case `code` member; the `type` member is `urn:payments-api:problem:<code>`. */
   readonly code: string;
-  /**
-   * The HTTP status it comes with. API Gateway's catch-all answers (`bad_request`, and
-   * `service_unavailable` when API Gateway fails on its own) keep the status API Gateway chose.
-   */
+  /** The HTTP status it comes with, whoever sends it (API Gateway's catch-alls included). */
   readonly status: number;
   readonly title: string;
   /**
@@ -85,6 +82,7 @@ export const problems = {
   ]),
   unsupportedMediaType: refused(415, 'unsupported_media_type', 'Unsupported media type', [
     'function',
+    'gateway',
   ]),
   /** The key was used with another request: its stored outcome stays untouched. */
   idempotencyKeyReused: refused(422, 'idempotency_key_reused', 'Idempotency-Key reused', [
@@ -107,13 +105,11 @@ export const problems = {
   paymentInProgress: transient(409, 'payment_in_progress', 'Payment in progress', 1, ['function']),
   internalError: transient(500, 'internal_error', 'Internal error', undefined, [
     'function',
+    'gateway',
     'local-server',
   ]),
-  /** A dependency failed or could not be reached; also API Gateway's catch-all for its 5xx. */
-  serviceUnavailable: transient(503, 'service_unavailable', 'Service unavailable', 2, [
-    'function',
-    'gateway',
-  ]),
+  /** A dependency failed or could not be reached. */
+  serviceUnavailable: transient(503, 'service_unavailable', 'Service unavailable', 2, ['function']),
 
   // API Gateway's own answers (lib/gateway-responses.ts): the request never reached a function.
   // The local server renders the SigV4 refusals the same way when it verifies signatures.
@@ -129,6 +125,7 @@ export const problems = {
   ]),
   expiredToken: refused(403, 'expired_token', 'Expired credentials', ['gateway', 'local-server']),
   forbidden: refused(403, 'forbidden', 'Forbidden', ['gateway']),
+  /** API Gateway's 4xx catch-all: a refusal it has no answer of its own for (validation...). */
   badRequest: refused(400, 'bad_request', 'Bad request', ['gateway']),
   tooManyRequests: transient(429, 'too_many_requests', 'Too many requests', 1, ['gateway']),
   /** The function did not answer in time; it may still finish, and its outcome be stored. */
@@ -140,8 +137,11 @@ export const problems = {
   // The local server's own answers, where API Gateway would answer otherwise.
   notFound: refused(404, 'not_found', 'Not found', ['local-server']),
   methodNotAllowed: refused(405, 'method_not_allowed', 'Method not allowed', ['local-server']),
-  /** The function threw instead of answering (what API Gateway answers as a 502). */
-  badGateway: transient(502, 'bad_gateway', 'Bad gateway', undefined, ['local-server']),
+  /**
+   * The function threw, crashed, gave an invalid answer or could not be invoked: API Gateway's
+   * 5xx catch-all, and the local server's answer for a function that throws.
+   */
+  badGateway: transient(502, 'bad_gateway', 'Bad gateway', undefined, ['gateway', 'local-server']),
 } satisfies Record<string, ProblemType>;
 
 export type ProblemName = keyof typeof problems;
