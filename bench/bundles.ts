@@ -1,7 +1,8 @@
 /**
  * The function bundles, built with the stack's esbuild settings: measured as deployed (Lambda's
  * Node.js target) and written runnable for this machine's Node.js, in two variants: the AWS SDK
- * bundled (what the stack deploys) or left to the runtime (what Lambda's Node.js image provides).
+ * bundled (what the stack deploys) or left to the runtime (what Lambda's Node.js image provides);
+ * and the floor they are measured against (`./floor-function.ts`).
  */
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -63,6 +64,36 @@ export async function measureBundleSizes(
       biggestInputs: biggestInputs(output.inputs),
     };
   });
+}
+
+/** The floor's name among the functions. */
+export const FLOOR = 'Floor';
+
+/** The floor's function (`./floor-function.ts`): the functions' settings, no substitutions. */
+const floorSettings = (target?: string): BuildOptions => ({
+  ...functionBuildOptions(target, { substitutes: false }),
+  entryPoints: { [FLOOR]: path.join(repositoryRoot, 'bench/floor-function.ts') },
+  sourcemap: false,
+});
+
+/** Minified size of the floor, as deployed, and what weighs in it. */
+export async function measureFloorSize(outdir: string): Promise<FunctionBundleSize> {
+  const result = await build({ ...floorSettings(), outdir, metafile: true });
+  const file = path.join(outdir, `${FLOOR}.js`);
+  const output = outputOf(result.metafile, file);
+  return {
+    functionId: FLOOR,
+    sdk: 'bundled',
+    bytes: output.bytes,
+    gzipBytes: gzipSync(readFileSync(file)).byteLength,
+    biggestInputs: biggestInputs(output.inputs),
+  };
+}
+
+/** Writes the floor this machine's Node.js runs; returns its path. */
+export async function buildRunnableFloor(outdir: string): Promise<string> {
+  await build({ ...floorSettings(thisNodeTarget), outdir });
+  return path.join(outdir, `${FLOOR}.js`);
 }
 
 /** Writes the bundles this machine's Node.js runs, `outdir/<functionId>.js`. */

@@ -12,7 +12,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiRoute } from '../lib/api-routes';
 import { bundleEntry } from '../local/bundle';
 import { toProxyEvent } from '../local/proxy-event';
-import type { SdkPlacement } from './bundles';
+import { FLOOR, type SdkPlacement } from './bundles';
 import type { BenchRequest } from './load';
 import {
   aGet,
@@ -58,25 +58,43 @@ export function median(values: readonly number[]): number {
 
 const SDK_PLACEMENTS: readonly SdkPlacement[] = ['bundled', 'runtime'];
 
+/** Cold starts of every function and of the floor. */
+export interface ColdStarts {
+  readonly functions: ColdStartResult[];
+  /** The floor over all its samples. */
+  readonly floor: ColdStartResult;
+}
+
 /**
- * `samples` cold starts of each route's function, per SDK placement. The placements alternate
- * sample by sample, so that a change in background load hits both.
+ * `samples` cold starts of each route's function, per SDK placement, and as many of the floor
+ * alongside each: the floor and the placements alternate sample by sample, so that a change in
+ * background load hits all of them, and each function is compared with the floor's samples
+ * taken among its own.
  *
  * @param bundles the runnable bundle of each function, by SDK placement
+ * @param floorBundle the runnable floor (`./floor-function.ts`)
  * @param data a succeeded payment for the reads, and unpaid orders: each cold start of
  *   create-payment pays one of its own
  */
 export async function measureColdStarts(
   routes: readonly ApiRoute[],
   bundles: ReadonlyMap<SdkPlacement, ReadonlyMap<string, string>>,
+  floorBundle: string,
   data: { readonly paid: BenchPayment | undefined; readonly unpaid: CreatedOrder[] },
   env: NodeJS.ProcessEnv,
   samples: number,
-): Promise<ColdStartResult[]> {
-  const results: ColdStartResult[] = [];
+): Promise<ColdStarts> {
+  const functions: ColdStartResult[] = [];
+  const allFloor: ColdStartSample[] = [];
+  // The floor reads one item whatever the event; a GET's event gives it a route's context.
+  const getOrder = routes.find((route) => route.method === 'GET');
+  if (!getOrder) throw new Error('no GET route to give the floor an event');
+  const floorEvent = coldStartEvent(getOrder, { paid: data.paid });
   for (const route of routes) {
     const taken = new Map<SdkPlacement, ColdStartSample[]>(SDK_PLACEMENTS.map((sdk) => [sdk, []]));
+    const floor: ColdStartSample[] = [];
     for (let i = 0; i < samples; i++) {
+      floor.push(await coldStart(floorBundle, floorEvent, env));
       for (const sdk of SDK_PLACEMENTS) {
         const unpaid =
           route.functionId === 'CreatePaymentFunction' ? data.unpaid.shift() : undefined;
@@ -85,27 +103,45 @@ export async function measureColdStarts(
         taken.get(sdk)?.push(await coldStart(bundle, event, env));
       }
     }
+    allFloor.push(...floor);
+    const floorMedianTotalMs = median(floor.map((s) => s.totalMs));
     for (const sdk of SDK_PLACEMENTS) {
-      const of = taken.get(sdk) ?? [];
-      const result: ColdStartResult = {
-        functionId: route.functionId,
-        sdk,
-        medianTotalMs: median(of.map((s) => s.totalMs)),
-        medianLoadMs: median(of.map((s) => s.loadMs)),
-        medianFirstRequestMs: median(of.map((s) => s.firstRequestMs)),
-        medianProcessMs: median(of.map((s) => s.processMs)),
-        samples: of,
-      };
-      results.push(result);
+      const result = summarise(route.functionId, sdk, taken.get(sdk) ?? [], floorMedianTotalMs);
+      functions.push(result);
       console.log(
         `  ${route.functionId} (SDK ${sdk}): median ${result.medianTotalMs.toFixed(1)} ms ` +
           `(load ${result.medianLoadMs.toFixed(1)} + first request ` +
           `${result.medianFirstRequestMs.toFixed(1)}; whole process ${result.medianProcessMs.toFixed(0)} ms), ` +
-          `statuses ${[...new Set(of.map((s) => s.statusCode))].join(',')}`,
+          `${(result.medianTotalMs / floorMedianTotalMs).toFixed(2)}x the floor's ` +
+          `${floorMedianTotalMs.toFixed(1)} ms alongside, statuses ` +
+          `${[...new Set(result.samples.map((s) => s.statusCode))].join(',')}`,
       );
     }
   }
-  return results;
+  const floor = summarise(FLOOR, 'bundled', allFloor, median(allFloor.map((s) => s.totalMs)));
+  console.log(
+    `  ${FLOOR}: median ${floor.medianTotalMs.toFixed(1)} ms (load ${floor.medianLoadMs.toFixed(1)} ` +
+      `+ first request ${floor.medianFirstRequestMs.toFixed(1)}) over ${allFloor.length} samples`,
+  );
+  return { functions, floor };
+}
+
+function summarise(
+  functionId: string,
+  sdk: SdkPlacement,
+  of: readonly ColdStartSample[],
+  floorMedianTotalMs: number,
+): ColdStartResult {
+  return {
+    functionId,
+    sdk,
+    medianTotalMs: median(of.map((s) => s.totalMs)),
+    floorMedianTotalMs,
+    medianLoadMs: median(of.map((s) => s.loadMs)),
+    medianFirstRequestMs: median(of.map((s) => s.firstRequestMs)),
+    medianProcessMs: median(of.map((s) => s.processMs)),
+    samples: of,
+  };
 }
 
 /** The event API Gateway would hand `route`'s function for a typical request. */

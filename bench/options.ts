@@ -1,7 +1,7 @@
 /**
  * The bench's command line, parsed with `node:util` `parseArgs`:
  *
- *   npm run bench -- --duration 10 --connections 10 --warmup 2 --cold-starts 10
+ *   npm run bench -- --duration 10 --connections 10 --warmup 2 --cold-starts 11
  *   npm run bench -- --only orders-replay-cached --profile-server /tmp/profiles
  */
 import path from 'node:path';
@@ -42,7 +42,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --duration <s>          seconds per load scenario (default 10)
   --connections <n>       concurrent connections (default 10)
   --warmup <s>            unmeasured seconds before each scenario (default 2)
-  --cold-starts <n>       fresh processes per function and SDK placement (default 10)
+  --cold-starts <n>       fresh processes per function and SDK placement, and of the floor
+                          alongside each function (default 11)
   --only <ids>            run only these load scenarios (comma-separated), no cold starts
   --skip <ids>            leave these load scenarios out (comma-separated)
   --out <path>            results path without extension (default bench/results/latest,
@@ -68,7 +69,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
-      'cold-starts': { type: 'string', default: '10' },
+      'cold-starts': { type: 'string', default: '11' },
       out: { type: 'string' },
       'allow-uncounted': { type: 'boolean', default: false },
       skip: { type: 'string', default: '' },

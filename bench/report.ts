@@ -65,19 +65,31 @@ export function renderMarkdown(results: BenchResults, name: string): string {
       `| ${target.name} | ${num(target.value)} | ${target.limit} | ${verdict}${target.asserted ? ' (asserted)' : ''} |`,
     );
   }
+  const { floor } = results;
   lines.push(
     '',
-    '| Function | SDK | minified KB | gzip KB | cold start median ms (load + first request) | biggest inputs (KB) |',
-    '| --- | --- | ---: | ---: | ---: | --- |',
+    `Floor (a bare SDK v3 DynamoDB client making one GetItem, the functions' esbuild settings): ` +
+      `${(floor.bundle.bytes / 1000).toFixed(1)} KB minified, cold start ` +
+      (floor.coldStart
+        ? `${ms(floor.coldStart.medianTotalMs)} ms (${ms(floor.coldStart.medianLoadMs)} + ` +
+          `${ms(floor.coldStart.medianFirstRequestMs)}) over ${floor.coldStart.samples.length} samples.`
+        : 'not measured.'),
+    '',
+    '| Function | SDK | minified KB | × floor | gzip KB | cold start median ms (load + first request) | × floor alongside | biggest inputs (KB) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
   );
-  for (const bundle of results.bundles) {
-    const cold = results.coldStarts.find(
-      (c) => c.functionId === bundle.functionId && c.sdk === bundle.sdk,
-    );
+  for (const bundle of [...results.bundles, floor.bundle]) {
+    const cold =
+      bundle === floor.bundle
+        ? floor.coldStart
+        : results.coldStarts.find(
+            (c) => c.functionId === bundle.functionId && c.sdk === bundle.sdk,
+          );
     lines.push(
       `| ${bundle.functionId} | ${bundle.sdk} | ${(bundle.bytes / 1000).toFixed(1)} | ` +
-        `${(bundle.gzipBytes / 1000).toFixed(1)} | ` +
+        `${num(bundle.bytes / floor.bundle.bytes)} | ${(bundle.gzipBytes / 1000).toFixed(1)} | ` +
         `${cold ? `${ms(cold.medianTotalMs)} (${ms(cold.medianLoadMs)} + ${ms(cold.medianFirstRequestMs)})` : 'n/a'} | ` +
+        `${cold ? num(cold.medianTotalMs / cold.floorMedianTotalMs) : 'n/a'} | ` +
         `${bundle.biggestInputs
           .slice(0, 5)
           .map((input) => `${input.name} ${(input.bytes / 1000).toFixed(0)}`)

@@ -42,6 +42,11 @@ export interface ColdStartResult {
   readonly functionId: string;
   readonly sdk: SdkPlacement;
   readonly medianTotalMs: number;
+  /**
+   * The floor's median over the samples taken alongside this function's, alternating with them
+   * so that both meet the same background load: what {@link medianTotalMs} is compared with.
+   */
+  readonly floorMedianTotalMs: number;
   readonly medianLoadMs: number;
   readonly medianFirstRequestMs: number;
   readonly medianProcessMs: number;
@@ -73,6 +78,14 @@ export interface BenchResults {
   readonly options: RecordedOptions;
   readonly bundles: readonly FunctionBundleSize[];
   readonly coldStarts: readonly ColdStartResult[];
+  /**
+   * A bare SDK v3 DynamoDB client making one GetItem (`bench/floor-function.ts`), bundled with
+   * the functions' settings: its size, and its cold start over every sample of the run.
+   */
+  readonly floor: {
+    readonly bundle: FunctionBundleSize;
+    readonly coldStart: ColdStartResult | null;
+  };
   readonly scenarios: readonly ScenarioResult[];
   readonly businessCallsPerRequest: Readonly<Record<string, number | null>>;
   /** Cached replays of create-order called in a loop, without HTTP: the handler's own cost. */

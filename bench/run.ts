@@ -9,7 +9,7 @@
  */
 import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { apiRoutes } from '../lib/api-routes';
@@ -17,15 +17,16 @@ import { adminClient, createTables, startDynamoDbEngine } from '../local/dynamod
 import {
   buildBenchEntry,
   buildRunnableBundles,
+  buildRunnableFloor,
   measureBundleSizes,
+  measureFloorSize,
   type FunctionBundleSize,
   type SdkPlacement,
 } from './bundles';
-import { coldStartEvent, measureColdStarts } from './cold-start';
+import { coldStartEvent, measureColdStarts, type ColdStarts } from './cold-start';
 import { inProcessCachedReplays, type InProcessReplays } from './in-process';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options';
 import { writeResults } from './report';
-import type { ColdStartResult } from './results';
 import { runLoadScenarios } from './scenarios';
 import { BenchServer } from './server-process';
 import { evaluate, failedTargets } from './targets';
@@ -38,12 +39,13 @@ async function main(options: BenchOptions): Promise<void> {
   // BENCH_COMMIT names the code when it is measured outside a git checkout (the baseline).
   const commit = process.env.BENCH_COMMIT ?? gitDescription();
   console.log(`Benchmark of ${commit} on ${os.cpus().length} cores, Node.js ${process.version}`);
+  warnUnlessDeployedNode();
   console.log(
     `  ${options.durationSeconds} s per scenario after ${options.warmupSeconds} s of warm-up, ` +
       `${options.connections} connections, ${options.coldStarts} cold starts per function\n`,
   );
 
-  const { bundles, runnable } = await buildBundles();
+  const { bundles, runnable, floor } = await buildBundles();
   const benchEntry = await buildBenchEntry(path.join(buildDir, 'server'));
 
   const engine = await startDynamoDbEngine();
@@ -82,13 +84,17 @@ async function main(options: BenchOptions): Promise<void> {
       Promise.all(Object.values(servers).map((server) => server.stop())),
     );
 
-    let coldStarts: ColdStartResult[] = [];
+    let coldStarts: ColdStarts | null = null;
     let inProcess: InProcessReplays | null = null;
     if (options.only.length === 0) {
-      console.log('\nCold starts (fresh Node.js process: load the bundle, answer one request)');
+      console.log(
+        '\nCold starts (fresh Node.js process: load the bundle, answer one request), ' +
+          'alternating with the floor',
+      );
       coldStarts = await measureColdStarts(
         apiRoutes,
         runnable,
+        floor.runnable,
         { paid: load.payments[0], unpaid: load.reservedOrders },
         functionEnv,
         options.coldStarts,
@@ -103,7 +109,8 @@ async function main(options: BenchOptions): Promise<void> {
       machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg() },
       options: { ...recorded, skip: [...skip] },
       bundles,
-      coldStarts,
+      coldStarts: coldStarts?.functions ?? [],
+      floor: { bundle: floor.size, coldStart: coldStarts?.floor ?? null },
       scenarios: load.scenarios,
       businessCallsPerRequest: load.businessCallsPerRequest,
       inProcessCachedReplays: inProcess,
@@ -136,16 +143,21 @@ async function buildBundles() {
     bundles.push(...(await measureBundleSizes(sdk, path.join(buildDir, `size-${sdk}`))));
     runnable.set(sdk, await buildRunnableBundles(sdk, path.join(buildDir, `run-${sdk}`)));
   }
-  for (const size of bundles) {
+  const floor = {
+    size: await measureFloorSize(path.join(buildDir, 'size-floor')),
+    runnable: await buildRunnableFloor(path.join(buildDir, 'run-floor')),
+  };
+  for (const size of [...bundles, floor.size]) {
     console.log(
-      `  ${size.functionId} (SDK ${size.sdk}): ${kb(size.bytes)}, gzip ${kb(size.gzipBytes)}; ` +
+      `  ${size.functionId} (SDK ${size.sdk}): ${kb(size.bytes)} ` +
+        `(${(size.bytes / floor.size.bytes).toFixed(2)}x the floor), gzip ${kb(size.gzipBytes)}; ` +
         size.biggestInputs
           .slice(0, 4)
           .map((input) => `${input.name} ${kb(input.bytes)}`)
           .join(', '),
     );
   }
-  return { bundles, runnable };
+  return { bundles, runnable, floor };
 }
 
 /** Cached replays of create-order (SDK bundled) in one process, without HTTP. */
@@ -170,6 +182,17 @@ async function measureInProcessReplays(
 }
 
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+
+/** Cold starts are the deployed runtime's only on its Node.js: `.nvmrc`'s, which `npm run bench` uses. */
+function warnUnlessDeployedNode(): void {
+  const deployed = readFileSync(path.join(__dirname, '..', '.nvmrc'), 'utf8').trim();
+  if (process.versions.node.split('.')[0] !== deployed) {
+    console.warn(
+      `  Not the functions' Node.js ${deployed}: cold starts and ratios are this version's. ` +
+        '`npm run bench` runs on it (scripts/node-bin.sh).',
+    );
+  }
+}
 
 function gitDescription(): string {
   try {

@@ -1,8 +1,10 @@
 /**
  * The ratios the issue asks for and every target, judged from a run's results. Only DynamoDB
- * call counts are asserted (a failed one fails the run): they do not depend on the machine.
- * Times are reported against their targets, never asserted: the machine is shared and noisy.
+ * call counts and bundle sizes are asserted (a failed one fails the run): they do not depend on
+ * the machine. Times are reported against their targets, never asserted: the machine is shared
+ * and noisy.
  */
+import { apiRoutes } from '../lib/api-routes';
 import type { BenchResults, ScenarioResult, Target } from './results';
 
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -23,6 +25,22 @@ const atMost = (
   pass: value === null || limit === null ? null : value <= limit + 1e-9,
   asserted,
 });
+
+/**
+ * Bundle size and cold start against the floor measured in the same run (a bare SDK v3 client
+ * making one GetItem, `bench/floor-function.ts`): absolute figures on a shared machine are noise.
+ */
+export const FLOOR_TARGETS = {
+  /** A GET function's bundle is no larger than the floor's. */
+  getBundle: 1,
+  /** A POST function's bundle is at most 15 % larger. */
+  postBundle: 1.15,
+  /** Every function's cold-start median (load + first request) is at most 10 % longer. */
+  coldStart: 1.1,
+} as const;
+
+const methodOf = (functionId: string) =>
+  apiRoutes.find((route) => route.functionId === functionId)?.method;
 
 /** `results` with its ratios and targets filled in. */
 export function evaluate(results: BenchResults): BenchResults {
@@ -70,11 +88,26 @@ export function evaluate(results: BenchResults): BenchResults {
     },
     ...results.bundles
       .filter((bundle) => bundle.sdk === 'bundled')
-      .map((bundle) => atMost(`${bundle.functionId} bundle: KB`, bundle.bytes / 1000, 350, false)),
+      .map((bundle) =>
+        atMost(
+          `${bundle.functionId} bundle / the floor's`,
+          ratio(bundle.bytes, results.floor.bundle.bytes),
+          methodOf(bundle.functionId) === 'GET'
+            ? FLOOR_TARGETS.getBundle
+            : FLOOR_TARGETS.postBundle,
+          // Sizes do not depend on the machine.
+          true,
+        ),
+      ),
     ...results.coldStarts
       .filter((cold) => cold.sdk === 'bundled')
       .map((cold) =>
-        atMost(`${cold.functionId} cold start (median): ms`, cold.medianTotalMs, 120, false),
+        atMost(
+          `${cold.functionId} cold start (median) / the floor's alongside`,
+          ratio(cold.medianTotalMs, cold.floorMedianTotalMs),
+          FLOOR_TARGETS.coldStart,
+          false,
+        ),
       ),
   ];
   return { ...results, ratios, targets };

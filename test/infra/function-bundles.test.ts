@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { build, type Metafile } from 'esbuild';
+import { measureBundleSizes, measureFloorSize } from '../../bench/bundles';
+import { FLOOR_TARGETS } from '../../bench/targets';
 import { ApiFunction } from '../../lib/api-function';
 import { apiRoutes } from '../../lib/api-routes';
 import { functionBuildOptions } from '../../lib/bundling';
@@ -78,6 +80,26 @@ describe('function bundles', () => {
       expect(bundled.filter((name) => defaultChainOnly.test(name))).toEqual([]);
     },
   );
+
+  it('are no larger than the floor for GET, at most 1.15 times it for POST (the bench measures the same)', async () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'bundle-sizes-'));
+    try {
+      const floor = await measureFloorSize(path.join(outdir, 'floor'));
+      const sizes = await measureBundleSizes('bundled', path.join(outdir, 'functions'));
+      const overTarget = sizes
+        .map((size) => {
+          const method = apiRoutes.find((route) => route.functionId === size.functionId)?.method;
+          const limit = method === 'GET' ? FLOOR_TARGETS.getBundle : FLOOR_TARGETS.postBundle;
+          return { functionId: size.functionId, ratio: size.bytes / floor.bytes, limit };
+        })
+        .filter(({ ratio, limit }) => ratio > limit);
+
+      expect(sizes).toHaveLength(apiRoutes.length);
+      expect(overTarget).toEqual([]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
 
   it("is what CDK's bundling deploys: the same substitution in the asset", () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'function-asset-'));

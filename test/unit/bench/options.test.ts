@@ -7,7 +7,7 @@ describe('the bench command line', () => {
       durationSeconds: 10,
       connections: 10,
       warmupSeconds: 2,
-      coldStarts: 10,
+      coldStarts: 11,
       allowUncounted: false,
       skip: new Set(),
       only: [],
