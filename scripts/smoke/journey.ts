@@ -240,6 +240,17 @@ export async function runJourney(options: JourneyOptions): Promise<number> {
       },
     ],
     [
+      'the same key at POST /payment, the alias',
+      async () => {
+        const replay = await send('POST', '/payment', `${base}payment`, {
+          body: payment(orderId, 'tok_visa'),
+          idempotencyKey: key('payment'),
+        });
+        expectReplayOf(replay, paid);
+        return 'POST /payment → 201, the replay of POST /payments';
+      },
+    ],
+    [
       'the same key with another body',
       async () => {
         const reused = await send('POST', '/payments', paymentsUrl, {

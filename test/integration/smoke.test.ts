@@ -20,7 +20,7 @@ import { testApplication } from './support/application';
 const run = promisify(execFile);
 const repositoryRoot = path.resolve(__dirname, '../..');
 const CREDENTIALS_FILE = 'local/credentials.example.json';
-const STEPS = 12;
+const STEPS = 13;
 // Each test runs the smoke CLI (and one of them `npm start`) in processes of their own.
 const SLOW_MS = 240_000;
 
@@ -161,7 +161,7 @@ describe('npm run smoke', () => {
 
         expect(lines.filter((line) => line.startsWith('FAIL'))).toEqual([
           expect.stringMatching(
-            /^FAIL +12 an unsigned request is refused: expected 403 missing_authentication, got 200/,
+            /^FAIL +13 an unsigned request is refused: expected 403 missing_authentication, got 200/,
           ),
         ]);
         expect(code).toBe(1);
