@@ -152,7 +152,7 @@ export function createIdempotentDependencies(
 ): IdempotentDependencies {
   return {
     ...createDependencies(config, client, clock),
-    processor: new SandboxPaymentProcessor(config.sandboxLatencyMs),
+    processor: new SandboxPaymentProcessor({ latencyMs: config.sandboxLatencyMs }),
     idempotency: createIdempotencyLayer(config, client, clock),
     clockSkewMarginMs: config.clockSkewMarginMs,
   };

@@ -4,6 +4,7 @@
  */
 import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type {
+  ChargeLookup,
   ChargeRequest,
   ChargeResult,
   PaymentMethod,
@@ -47,6 +48,10 @@ export class FaultInjectingProcessor implements PaymentProcessor {
     this.faults.reportCharge(request.idempotencyKey, result.outcome, this.clock());
     await this.faults.strike('after-charge');
     return result;
+  }
+
+  lookUpCharge(paymentId: string): Promise<ChargeLookup> {
+    return this.processor.lookUpCharge(paymentId);
   }
 }
 

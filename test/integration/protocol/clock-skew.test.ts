@@ -33,6 +33,7 @@ function aProcessorHoldingTheFirstCharge() {
   const reached = new Promise<void>((resolve) => (arrive = resolve));
   const processor: PaymentProcessor = {
     acceptsPaymentMethod: (method) => sandbox.acceptsPaymentMethod(method),
+    lookUpCharge: (paymentId) => sandbox.lookUpCharge(paymentId),
     async charge(request): Promise<ChargeResult> {
       charges.push(request);
       if (charges.length === 1) {
@@ -86,6 +87,7 @@ describe('an instance whose clock runs ahead', () => {
     const dyingAtTheCharge: PaymentProcessor = {
       acceptsPaymentMethod: () => true,
       charge: () => Promise.reject(new Crash('crashed at the charge')),
+      lookUpCharge: (paymentId) => processor.lookUpCharge(paymentId),
     };
     await expect(
       createPayment(

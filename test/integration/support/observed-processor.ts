@@ -4,6 +4,7 @@
  * a race deterministic; the charge itself is always the real one.
  */
 import type {
+  ChargeLookup,
   ChargeRequest,
   ChargeResult,
   PaymentMethod,
@@ -39,6 +40,10 @@ export class ObservedProcessor implements PaymentProcessor {
     } finally {
       this.inFlight -= 1;
     }
+  }
+
+  lookUpCharge(paymentId: string): Promise<ChargeLookup> {
+    return this.processor.lookUpCharge(paymentId);
   }
 
   /** A mock called with every charge request from now on. */
