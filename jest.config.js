@@ -47,6 +47,8 @@ module.exports = {
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
         '<rootDir>/test/integration/protocol/',
+        // Recovery tests drive the domain functions and the handlers on a clock they move.
+        '<rootDir>/test/integration/recovery/',
       ],
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/over-http.ts'],
     },

@@ -17,6 +17,11 @@ export const MetricName = {
   IdempotencyKeyInUse: 'IdempotencyKeyInUse',
   /** 422 idempotency_key_reused: a key sent again with another payload. */
   IdempotencyKeyReused: 'IdempotencyKeyReused',
+  /**
+   * A payment attempt too old to charge again that the processor could not account for: its
+   * order waits for an operator (docs/operations.md). Alarmed on.
+   */
+  OrderFlaggedForReconciliation: 'OrderFlaggedForReconciliation',
   /** 503 service_unavailable: DynamoDB or the idempotency store could not answer. */
   StoreUnavailable: 'StoreUnavailable',
 } as const;

@@ -217,8 +217,13 @@ const createPaymentOperation = {
       idempotent: true,
     }),
     '409': problem(
-      `${keyInUse} Or the order is already paid, or another payment of it is being processed.`,
-      [problems.idempotencyKeyInUse, problems.orderAlreadyPaid, problems.paymentInProgress],
+      `${keyInUse} Or the order is already paid, or another payment of it is being processed, or an earlier payment attempt of the order could not be settled automatically and waits for an operator’s reconciliation.`,
+      [
+        problems.idempotencyKeyInUse,
+        problems.orderAlreadyPaid,
+        problems.paymentInProgress,
+        problems.orderUnderReconciliation,
+      ],
       { idempotent: true },
     ),
     '422': problem(

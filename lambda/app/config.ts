@@ -6,6 +6,7 @@
 import { LogLevel } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from '../domain/payment';
+import { DEFAULT_RECOVERY_SAFE_AGE_MS, MAX_RECOVERY_SAFE_AGE_MS } from '../domain/recovery';
 import { METRICS_NAMESPACE } from '../metric-names';
 
 /** What every function needs. */
@@ -42,6 +43,11 @@ export interface IdempotentConfig extends Config {
    * taken for past by another only this much after it: the bound the protocol assumes.
    */
   readonly clockSkewMarginMs: number;
+  /**
+   * An abandoned payment attempt older than this is settled by lookup, never charged again
+   * (`lambda/domain/recovery.ts`); at most half the processor's 24-hour key retention.
+   */
+  readonly recoverySafeAgeSeconds: number;
 }
 
 export type LogLevelName = (typeof LogLevel)[keyof typeof LogLevel];
@@ -68,17 +74,23 @@ const optional = z.pipe(
   z.transform((raw: string | undefined) => (raw ? raw : undefined)),
 );
 
-/** A whole number of at least `min`, `fallback` when unset or empty. */
-const wholeNumber = (min: number, fallback: number) =>
+/** A whole number of at least `min` (and at most `max`), `fallback` when unset or empty. */
+const wholeNumber = (min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.pipe(
     z.optional(z.string()),
     z.transform((raw: string | undefined, context) => {
       if (raw === undefined || raw === '') return fallback;
       const value = Number(raw);
-      if (/^\d+$/.test(raw) && Number.isSafeInteger(value) && value >= min) return value;
+      if (/^\d+$/.test(raw) && Number.isSafeInteger(value) && value >= min && value <= max) {
+        return value;
+      }
+      const range = [
+        min > 0 ? ` of at least ${min}` : '',
+        max < Number.MAX_SAFE_INTEGER ? ` and at most ${max}` : '',
+      ].join('');
       context.issues.push({
         code: 'custom',
-        message: `must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${raw}"`,
+        message: `must be a whole number${range}, got "${raw}"`,
         input: raw,
       });
       return z.NEVER;
@@ -126,6 +138,12 @@ const idempotentFunctionEnvironment = z.extend(functionEnvironment, {
   // Documented default 0: no simulated latency.
   SANDBOX_LATENCY_MS: wholeNumber(0, 0),
   CLOCK_SKEW_MARGIN_MS: wholeNumber(0, DEFAULT_CLOCK_SKEW_MARGIN_MS),
+  // At most half of the 24 hours for which a processor keeps an idempotency key.
+  PAYMENT_RECOVERY_SAFE_AGE_SECONDS: wholeNumber(
+    1,
+    DEFAULT_RECOVERY_SAFE_AGE_MS / 1000,
+    MAX_RECOVERY_SAFE_AGE_MS / 1000,
+  ),
 });
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -156,6 +174,7 @@ export function parseIdempotentConfig(environment: Environment): IdempotentConfi
     },
     sandboxLatencyMs: variables.SANDBOX_LATENCY_MS,
     clockSkewMarginMs: variables.CLOCK_SKEW_MARGIN_MS,
+    recoverySafeAgeSeconds: variables.PAYMENT_RECOVERY_SAFE_AGE_SECONDS,
   };
 }
 

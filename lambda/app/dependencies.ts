@@ -35,6 +35,8 @@ export interface IdempotentDependencies extends Dependencies {
   readonly idempotency: IdempotencyLayer;
   /** How far apart the instances' clocks may be (ms): expiries are trusted only this much later. */
   readonly clockSkewMarginMs: number;
+  /** An abandoned payment attempt older than this (ms) is settled by lookup, never charged. */
+  readonly recoverySafeAgeMs: number;
 }
 
 /**
@@ -155,5 +157,6 @@ export function createIdempotentDependencies(
     processor: new SandboxPaymentProcessor({ latencyMs: config.sandboxLatencyMs }),
     idempotency: createIdempotencyLayer(config, client, clock),
     clockSkewMarginMs: config.clockSkewMarginMs,
+    recoverySafeAgeMs: config.recoverySafeAgeSeconds * 1000,
   };
 }

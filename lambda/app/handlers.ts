@@ -5,6 +5,7 @@
  */
 import { CREATE_ORDER_ROUTE, createOrder } from '../domain/create-order';
 import { CREATE_PAYMENT_ROUTE, createPayment } from '../domain/create-payment';
+import { OrderUnderReconciliation } from '../domain/errors';
 import { findOrder, findPayment, listOrderPayments } from '../domain/queries';
 import { InvalidRequest } from '../http/errors';
 import { httpHandler, pathParameter, type LambdaHandler } from '../http/handler';
@@ -51,7 +52,8 @@ export function createOrderHandler(dependencies: IdempotentDependencies): Lambda
 
 /** POST /payments */
 export function createPaymentHandler(dependencies: IdempotentDependencies): LambdaHandler {
-  const { store, processor, clock, clockSkewMarginMs, logger, metrics, idempotency } = dependencies;
+  const { store, processor, clock, clockSkewMarginMs, recoverySafeAgeMs } = dependencies;
+  const { logger, metrics, idempotency } = dependencies;
   return httpHandler(
     dependencies,
     idempotentRoute(idempotency, {
@@ -72,9 +74,14 @@ export function createPaymentHandler(dependencies: IdempotentDependencies): Lamb
       },
       execute: async ({ input, ...request }) => {
         const created = await createPayment(
-          { store, processor, clock, clockSkewMarginMs },
+          { store, processor, clock, clockSkewMarginMs, recoverySafeAgeMs },
           { ...request, draft: input },
-        );
+        ).catch((error: unknown) => {
+          if (error instanceof OrderUnderReconciliation && error.flaggedNow) {
+            reportFlagged(dependencies, error);
+          }
+          throw error;
+        });
         if (!created.existed) {
           metrics.addMetric(
             created.resource.status === 'SUCCEEDED'
@@ -92,6 +99,18 @@ export function createPaymentHandler(dependencies: IdempotentDependencies): Lamb
       },
     }),
   );
+}
+
+/**
+ * An order just flagged for reconciliation: the metric the stack alarms on, and the log line an
+ * operator starts from (docs/operations.md).
+ */
+function reportFlagged(
+  { logger, metrics }: Pick<Dependencies, 'logger' | 'metrics'>,
+  { orderId, paymentId }: { readonly orderId: string; readonly paymentId: string },
+): void {
+  metrics.addMetric(MetricName.OrderFlaggedForReconciliation, 'Count', 1);
+  logger.warn('order flagged for reconciliation', { orderId, paymentId });
 }
 
 /** GET /orders/{orderId} */

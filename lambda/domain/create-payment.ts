@@ -1,16 +1,20 @@
 import type { Created } from './create-order';
-import { IdempotencyKeyReused, OrderAlreadyPaid, OrderNotFound, PaymentInProgress } from './errors';
-import { deriveResourceId, ID_NAMESPACES } from './ids';
-import type { Clock, Lease, OrdersStore, PaymentAttempt } from './ports';
 import {
-  assertPayable,
-  hasExpired,
-  leaseExpiry,
-  paymentFromCharge,
-  type Payment,
-  type PaymentDraft,
-} from './payment';
-import type { PaymentProcessor } from './payment-processor';
+  IdempotencyKeyReused,
+  OrderAlreadyPaid,
+  OrderNotFound,
+  OrderUnderReconciliation,
+  PaymentInProgress,
+} from './errors';
+import { deriveResourceId, ID_NAMESPACES } from './ids';
+import type { OrdersStore, PaymentAttempt } from './ports';
+import { assertPayable, hasExpired, leaseExpiry, type Payment, type PaymentDraft } from './payment';
+import {
+  recoverAttempt,
+  settleAttempt,
+  type Settlement,
+  type SettlementDependencies,
+} from './recovery';
 
 const { prefix, route } = ID_NAMESPACES.payment;
 export const CREATE_PAYMENT_ROUTE = route;
@@ -22,10 +26,8 @@ export interface CreatePaymentCommand {
   readonly draft: PaymentDraft;
 }
 
-export interface PaymentDependencies {
+export interface PaymentDependencies extends SettlementDependencies {
   readonly store: OrdersStore;
-  readonly processor: PaymentProcessor;
-  readonly clock: Clock;
   /**
    * How far this instance's clock may be from the others' (ms): a lease another instance
    * wrote is taken for expired only this much after its expiry.
@@ -42,11 +44,13 @@ export interface PaymentDependencies {
  * reaches the processor); the processor is charged with the payment id as its idempotency
  * key, and the outcome is recorded atomically with the order's move to PAID. Nothing is read
  * first: a claim that does not go through says what it found instead. An attempt that died
- * holding an expired lease is finished first, under its own processor key, so its charge is
- * never doubled; this key's own earlier attempt is finished by its retry.
+ * holding an expired lease is settled first (`recoverAttempt`), so its charge is never
+ * doubled, however long ago it died: under its own processor key while the processor surely
+ * remembers it, by lookup after that; this key's own earlier attempt is settled by its retry.
  *
  * @throws OrderNotFound, OrderAlreadyPaid, AmountMismatch: business outcomes
  * @throws PaymentInProgress when another attempt holds the order
+ * @throws OrderUnderReconciliation when an attempt of the order waits for an operator
  * @throws IdempotencyKeyReused when the key created a payment from a different request
  */
 export async function createPayment(
@@ -68,7 +72,10 @@ export async function createPayment(
     const claim = await store.claimOrder(tenant, attempt, leaseExpiry(now));
     switch (claim.kind) {
       case 'claimed':
-        return { resource: await completeAttempt(dependencies, tenant, attempt), existed: false };
+        return {
+          resource: settled(await settleAttempt(dependencies, tenant, attempt), attempt),
+          existed: false,
+        };
       case 'payment_exists':
         // The processor knows the payment id only as an idempotency key: a request with
         // another body must not be handed the payment this key made.
@@ -92,12 +99,17 @@ export async function createPayment(
         // Another key's attempt may still be running until its lease has surely expired.
         const own = lease.paymentId === id;
         if (own && lease.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
+        if (lease.flaggedAt !== undefined) {
+          throw new OrderUnderReconciliation(draft.orderId, lease.paymentId, false);
+        }
         if (!own && !hasExpired(lease, now, clockSkewMarginMs)) {
           throw new PaymentInProgress(draft.orderId);
         }
-        const finished = await finishAbandonedAttempt(dependencies, tenant, lease, now);
-        if (finished === 'in_progress') throw new PaymentInProgress(draft.orderId);
-        if (finished === 'recorded') continue; // the next claim finds the payment, or the order free
+        const recovery = await recoverAttempt(dependencies, tenant, lease);
+        if (recovery.kind === 'in_progress') throw new PaymentInProgress(draft.orderId);
+        // Recorded before: the next claim finds the payment, or the order free.
+        if (recovery.kind === 'recorded_before') continue;
+        const finished = settled(recovery, lease);
         if (own) return { resource: finished, existed: false };
         if (finished.status === 'SUCCEEDED') throw new OrderAlreadyPaid(draft.orderId);
         continue; // declined: the order is payable again, claim it for this attempt
@@ -106,50 +118,10 @@ export async function createPayment(
   }
 }
 
-/**
- * Finishes an attempt that died holding `lease`, perhaps after the processor charged: the
- * lease is renewed for it, then it is charged under its own processor key, which settles that
- * charge instead of adding one, and recorded.
- *
- * @returns the attempt's payment; `in_progress` when someone else renewed the lease first (and
- *   is finishing it); `recorded` when it had been recorded after all (its stale lease is gone)
- */
-async function finishAbandonedAttempt(
-  dependencies: PaymentDependencies,
-  tenant: string,
-  lease: Lease,
-  now: Date,
-): Promise<Payment | 'in_progress' | 'recorded'> {
-  const renewal = await dependencies.store.renewLease(tenant, lease, leaseExpiry(now));
-  switch (renewal.kind) {
-    case 'lost':
-      return 'in_progress';
-    case 'recorded':
-      return 'recorded';
-    case 'renewed':
-      return completeAttempt(dependencies, tenant, lease);
+/** The attempt's recorded payment; an attempt the processor cannot account for stops here. */
+function settled(settlement: Settlement, attempt: PaymentAttempt): Payment {
+  if (settlement.kind === 'flagged') {
+    throw new OrderUnderReconciliation(attempt.draft.orderId, attempt.paymentId, true);
   }
-}
-
-/**
- * Charges the attempt with its payment id as the processor's idempotency key and records the
- * outcome. If this process dies in between, the lease stays with the attempt until it expires:
- * a retry with the same key finishes it, as does the next attempt to find the lease expired.
- */
-async function completeAttempt(
-  { store, processor, clock }: PaymentDependencies,
-  tenant: string,
-  { paymentId, fingerprint, draft }: PaymentAttempt,
-): Promise<Payment> {
-  const charge = await processor.charge({
-    idempotencyKey: paymentId,
-    amount: draft.amount,
-    currency: draft.currency,
-    paymentMethod: draft.paymentMethod,
-  });
-  return store.recordPayment(
-    tenant,
-    paymentFromCharge(paymentId, draft, charge, clock()),
-    fingerprint,
-  );
+  return settlement.payment;
 }

@@ -40,6 +40,28 @@ export class PaymentInProgress extends Error {
 }
 
 /**
+ * An earlier payment attempt of the order could not be settled automatically: it is too old to
+ * be charged again safely, and the processor cannot say whether it charged. Nothing may charge
+ * the order until an operator has reconciled it (docs/operations.md); retrying does not help
+ * before then.
+ */
+export class OrderUnderReconciliation extends Error {
+  override readonly name = 'OrderUnderReconciliation';
+  constructor(
+    readonly orderId: string,
+    /** The attempt waiting for reconciliation. */
+    readonly paymentId: string,
+    /** True when this very request flagged the order; false when it had been flagged before. */
+    readonly flaggedNow: boolean,
+  ) {
+    super(
+      `An earlier payment attempt of order ${orderId} could not be settled automatically and ` +
+        'is being reconciled; the order cannot be paid until that is done.',
+    );
+  }
+}
+
+/**
  * The idempotency key already created a resource from a different request. Raised when the
  * replay window has passed and only the resource's own fingerprint is left to compare.
  */

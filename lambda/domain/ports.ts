@@ -34,6 +34,12 @@ export interface PaymentAttempt {
 /** An attempt's claim on an order, until `expiresAt` (epoch ms, by the clock of who took it). */
 export interface Lease extends PaymentAttempt {
   readonly expiresAt: number;
+  /**
+   * Set once the attempt could not be settled (too old to charge, and the processor could not
+   * say what became of it): epoch ms of the flagging. The order keeps the lease, so that nothing
+   * charges it, until an operator reconciles it.
+   */
+  readonly flaggedAt?: number;
 }
 
 export type ClaimOutcome =
@@ -82,7 +88,8 @@ export interface OrdersStore {
   ): Promise<ClaimOutcome>;
   /**
    * Extends `lease`, as it was found, until `leaseExpiresAt` for the same attempt, unless the
-   * lease changed meanwhile or its attempt was recorded (a stale lease, which is removed).
+   * lease changed meanwhile, was flagged for reconciliation, or its attempt was recorded (a
+   * stale lease, which is removed).
    */
   renewLease(tenant: string, lease: Lease, leaseExpiresAt: number): Promise<LeaseRenewal>;
   /**
@@ -97,4 +104,12 @@ export interface OrdersStore {
    * @throws PaymentLeaseLost when the attempt no longer holds the order's lease
    */
   recordPayment(tenant: string, payment: Payment, fingerprint: string): Promise<Payment>;
+  /**
+   * Marks the order's lease, which `attempt` must hold, as waiting for reconciliation: the
+   * order keeps it, so no claim succeeds and nothing renews it until an operator settles the
+   * attempt. Idempotent: a lease flagged already keeps its first `flaggedAt`.
+   *
+   * @throws PaymentLeaseLost when the attempt no longer holds the order's lease
+   */
+  flagForReconciliation(tenant: string, attempt: PaymentAttempt, flaggedAt: number): Promise<void>;
 }

@@ -6,6 +6,7 @@ import {
   type AmountMismatch,
   type OrderAlreadyPaid,
   type OrderNotFound,
+  type OrderUnderReconciliation,
   type PaymentInProgress,
   type PaymentNotFound,
 } from '../domain/errors';
@@ -37,6 +38,7 @@ type DomainErrorName =
   | AmountMismatch['name']
   | PaymentNotFound['name']
   | PaymentInProgress['name']
+  | OrderUnderReconciliation['name']
   | IdempotencyKeyReused['name'];
 type PowertoolsErrorName =
   | 'IdempotencyAlreadyInProgressError'
@@ -62,6 +64,7 @@ const problemOfError: ReadonlyMap<string, { type: ProblemType; detail?: string }
   ['AmountMismatch', { type: problems.amountMismatch }],
   ['PaymentNotFound', { type: problems.paymentNotFound }],
   ['PaymentInProgress', { type: problems.paymentInProgress }],
+  ['OrderUnderReconciliation', { type: problems.orderUnderReconciliation }],
   ['IdempotencyKeyReused', { type: problems.idempotencyKeyReused }],
   // Powertools idempotency errors, by name (their classes are not needed here).
   [

@@ -88,6 +88,17 @@ export const problems = {
   idempotencyKeyReused: refused(422, 'idempotency_key_reused', 'Idempotency-Key reused', [
     'function',
   ]),
+  /**
+   * An earlier payment attempt of the order could not be settled automatically: nothing may
+   * pay the order until an operator has reconciled it. Not stored, so that the same key may pay
+   * once that is done; not worth retrying automatically before then.
+   */
+  orderUnderReconciliation: refused(
+    409,
+    'order_under_reconciliation',
+    'Order under reconciliation',
+    ['function'],
+  ),
   /** A GET of an unknown payment (no POST answers it, so nothing stores it). */
   paymentNotFound: refused(404, 'payment_not_found', 'Payment not found', ['function']),
 

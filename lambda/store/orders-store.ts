@@ -270,8 +270,10 @@ export class DynamoDbOrdersStore implements OrdersStore {
                 TableName: this.tableName,
                 Key: order,
                 UpdateExpression: 'SET #lease.expiresAt = :until, #lease.#token = :token',
+                // A flagged lease waits for an operator: nothing settles it again meanwhile.
                 ConditionExpression:
-                  '#status = :pending AND #lease.paymentId = :payment AND #lease.expiresAt = :found',
+                  '#status = :pending AND #lease.paymentId = :payment AND ' +
+                  '#lease.expiresAt = :found AND attribute_not_exists(#lease.flaggedAt)',
                 ExpressionAttributeNames: {
                   '#lease': 'lease',
                   '#status': 'status',
@@ -391,6 +393,32 @@ export class DynamoDbOrdersStore implements OrdersStore {
     }
   }
 
+  async flagForReconciliation(
+    tenant: string,
+    attempt: PaymentAttempt,
+    flaggedAt: number,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(tenant, attempt.draft.orderId),
+          // Kept if set already: flagging again (this write repeated, or a second settler) is
+          // no new event.
+          UpdateExpression: 'SET #lease.flaggedAt = if_not_exists(#lease.flaggedAt, :at)',
+          ConditionExpression: '#lease.paymentId = :payment',
+          ExpressionAttributeNames: { '#lease': 'lease' },
+          ExpressionAttributeValues: { ':payment': attempt.paymentId, ':at': flaggedAt },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new PaymentLeaseLost(attempt.paymentId);
+      }
+      throw error;
+    }
+  }
+
   /** Removes the order's lease if the payment `paymentId`, already recorded, still holds it. */
   private async removeStaleLease(
     tenant: string,
@@ -452,7 +480,9 @@ function isTransactionConflict(error: unknown): boolean {
 }
 
 /** A lease as stored, without its token; one written before `startedAt` existed is taken as old as can be. */
-function toLease({ paymentId, fingerprint, draft, startedAt, expiresAt }: StoredLease): Lease {
+function toLease(stored: StoredLease): Lease {
+  const { paymentId, fingerprint, draft, startedAt, expiresAt, flaggedAt } = stored;
   // Unknown age: the oldest, so that nothing judges it young enough to charge blindly.
-  return { paymentId, fingerprint, draft, startedAt: startedAt ?? 0, expiresAt };
+  const lease = { paymentId, fingerprint, draft, startedAt: startedAt ?? 0, expiresAt };
+  return flaggedAt === undefined ? lease : { ...lease, flaggedAt };
 }

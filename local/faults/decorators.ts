@@ -101,6 +101,10 @@ export class FaultInjectingOrdersStore implements OrdersStore {
   renewLease(tenant: string, lease: Lease, leaseExpiresAt: number): Promise<LeaseRenewal> {
     return this.store.renewLease(tenant, lease, leaseExpiresAt);
   }
+
+  flagForReconciliation(tenant: string, attempt: PaymentAttempt, flaggedAt: number): Promise<void> {
+    return this.store.flagForReconciliation(tenant, attempt, flaggedAt);
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { createPayment } from '../../../lambda/domain/create-payment';
 import { PAYMENT_LEASE_SECONDS } from '../../../lambda/domain/payment';
+import { DEFAULT_RECOVERY_SAFE_AGE_MS } from '../../../lambda/domain/recovery';
 import type {
   ChargeRequest,
   ChargeResult,
@@ -21,6 +22,7 @@ import {
 
 const store = anOrdersStore();
 const MARGIN_MS = 5_000;
+const SAFE_AGE_MS = DEFAULT_RECOVERY_SAFE_AGE_MS;
 const LEASE_MS = PAYMENT_LEASE_SECONDS * 1000;
 
 /** The sandbox, except that the first charge waits at the processor until `release()`. */
@@ -57,13 +59,25 @@ describe('an instance whose clock runs ahead', () => {
       const { tenant, order } = await aPendingOrder(store);
       const t0 = Date.now();
       const holder = createPayment(
-        { store, processor, clock: clockAt(t0), clockSkewMarginMs: MARGIN_MS },
+        {
+          store,
+          processor,
+          clock: clockAt(t0),
+          clockSkewMarginMs: MARGIN_MS,
+          recoverySafeAgeMs: SAFE_AGE_MS,
+        },
         aPaymentCommand(tenant, order),
       );
       await reached;
 
       const ahead = createPayment(
-        { store, processor, clock: clockAt(t0 + skewMs), clockSkewMarginMs: MARGIN_MS },
+        {
+          store,
+          processor,
+          clock: clockAt(t0 + skewMs),
+          clockSkewMarginMs: MARGIN_MS,
+          recoverySafeAgeMs: SAFE_AGE_MS,
+        },
         aPaymentCommand(tenant, order),
       ).then(
         () => 'created',
@@ -91,7 +105,13 @@ describe('an instance whose clock runs ahead', () => {
     };
     await expect(
       createPayment(
-        { store, processor: dyingAtTheCharge, clock: clockAt(t0), clockSkewMarginMs: MARGIN_MS },
+        {
+          store,
+          processor: dyingAtTheCharge,
+          clock: clockAt(t0),
+          clockSkewMarginMs: MARGIN_MS,
+          recoverySafeAgeMs: SAFE_AGE_MS,
+        },
         abandoned,
       ),
     ).rejects.toBeInstanceOf(Crash);
@@ -102,6 +122,7 @@ describe('an instance whose clock runs ahead', () => {
         processor,
         clock: clockAt(t0 + LEASE_MS + MARGIN_MS + 1),
         clockSkewMarginMs: MARGIN_MS,
+        recoverySafeAgeMs: SAFE_AGE_MS,
       },
       aPaymentCommand(tenant, order),
     ).then(

@@ -15,6 +15,7 @@ import type {
 import type { Order } from '../../../lambda/domain/order';
 import { DEFAULT_CLOCK_SKEW_MARGIN_MS, type PaymentDraft } from '../../../lambda/domain/payment';
 import type { OrdersStore } from '../../../lambda/domain/ports';
+import { DEFAULT_RECOVERY_SAFE_AGE_MS } from '../../../lambda/domain/recovery';
 import { dynamoDbClientConfig } from '../../../lambda/app/dependencies';
 import { orderKey } from '../../../lambda/store/keys';
 import { DynamoDbOrdersStore } from '../../../lambda/store/orders-store';
@@ -92,6 +93,7 @@ export function dependencies(
     processor,
     clock: clockAt(nowMs),
     clockSkewMarginMs: DEFAULT_CLOCK_SKEW_MARGIN_MS,
+    recoverySafeAgeMs: DEFAULT_RECOVERY_SAFE_AGE_MS,
   };
 }
 

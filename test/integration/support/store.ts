@@ -68,4 +68,10 @@ export class FailingOnDemandStore implements OrdersStore {
   recordPayment(tenant: string, payment: Payment, fingerprint: string): Promise<Payment> {
     return this.call('recordPayment', () => this.store.recordPayment(tenant, payment, fingerprint));
   }
+
+  flagForReconciliation(tenant: string, attempt: PaymentAttempt, flaggedAt: number): Promise<void> {
+    return this.call('flagForReconciliation', () =>
+      this.store.flagForReconciliation(tenant, attempt, flaggedAt),
+    );
+  }
 }

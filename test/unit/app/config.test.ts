@@ -51,8 +51,29 @@ describe('parseIdempotentConfig', () => {
       ordersTableName: 'orders',
       idempotency: { tableName: 'idempotency', replayWindowSeconds: 86_400, localCacheSize: 1000 },
       sandboxLatencyMs: 0,
+      recoverySafeAgeSeconds: 3600,
     });
   });
+
+  it.each([
+    ['1', 1],
+    ['43200', 43_200],
+  ])('reads PAYMENT_RECOVERY_SAFE_AGE_SECONDS=%s', (raw, seconds) => {
+    const config = parseIdempotentConfig({ ...writer, PAYMENT_RECOVERY_SAFE_AGE_SECONDS: raw });
+
+    expect(config.recoverySafeAgeSeconds).toBe(seconds);
+  });
+
+  it.each(['0', '43201', '1h'])(
+    'refuses PAYMENT_RECOVERY_SAFE_AGE_SECONDS=%s: past half the key retention, the processor may have forgotten the key',
+    (raw) => {
+      expect(() =>
+        parseIdempotentConfig({ ...writer, PAYMENT_RECOVERY_SAFE_AGE_SECONDS: raw }),
+      ).toThrow(
+        `PAYMENT_RECOVERY_SAFE_AGE_SECONDS environment variable must be a whole number of at least 1 and at most 43200, got "${raw}"`,
+      );
+    },
+  );
 
   it('accepts SANDBOX_LATENCY_MS=0, its documented default, and no local cache', () => {
     const config = parseIdempotentConfig({

@@ -3,6 +3,7 @@ import {
   IdempotencyKeyReused,
   OrderAlreadyPaid,
   OrderNotFound,
+  OrderUnderReconciliation,
   PaymentInProgress,
   PaymentLeaseLost,
   PaymentNotFound,
@@ -18,6 +19,12 @@ describe('errorResponse', () => {
     [new OrderAlreadyPaid('ord_1'), 409, 'order_already_paid', undefined],
     [new AmountMismatch('no'), 422, 'amount_mismatch', undefined],
     [new PaymentInProgress('ord_1'), 409, 'payment_in_progress', '1'],
+    [
+      new OrderUnderReconciliation('ord_1', 'pay_1', true),
+      409,
+      'order_under_reconciliation',
+      undefined,
+    ],
     [new IdempotencyKeyReused(), 422, 'idempotency_key_reused', undefined],
     [named('IdempotencyAlreadyInProgressError'), 409, 'idempotency_key_in_use', '1'],
     [named('IdempotencyValidationError'), 422, 'idempotency_key_reused', undefined],
@@ -62,12 +69,14 @@ describe('businessOutcomeResponse', () => {
     },
   );
 
-  it.each([new PaymentInProgress('o'), new IdempotencyKeyReused(), new Error('x')])(
-    'does not store %p',
-    (error) => {
-      expect(businessOutcomeResponse(error)).toBeUndefined();
-    },
-  );
+  it.each([
+    new PaymentInProgress('o'),
+    new OrderUnderReconciliation('o', 'p', false),
+    new IdempotencyKeyReused(),
+    new Error('x'),
+  ])('does not store %p', (error) => {
+    expect(businessOutcomeResponse(error)).toBeUndefined();
+  });
 });
 
 describe('errors after the charge', () => {
