@@ -148,7 +148,7 @@ export class PaymentsStack extends Stack {
       // must never take the money trail with it. dev: torn down with its test data.
       removalPolicy: settings.ordersTable.removalPolicy,
     });
-    const { paymentsByOrderIndex } = ordersTableSchema;
+    const { paymentsByOrderIndex, leasesByExpiryIndex } = ordersTableSchema;
     this.ordersTable.addGlobalSecondaryIndex({
       indexName: paymentsByOrderIndex.indexName,
       partitionKey: {
@@ -157,6 +157,19 @@ export class PaymentsStack extends Stack {
       },
       sortKey: { name: paymentsByOrderIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // Sparse: only orders a payment attempt holds, so the sweeper reads expired leases and the
+    // operator flagged orders without scanning every order. CloudFormation adds one index per
+    // update: deploy this alone.
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: leasesByExpiryIndex.indexName,
+      partitionKey: {
+        name: leasesByExpiryIndex.partitionKey,
+        type: dynamodb.AttributeType.STRING,
+      },
+      sortKey: { name: leasesByExpiryIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...leasesByExpiryIndex.projectedAttributes],
     });
 
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {

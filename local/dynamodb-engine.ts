@@ -171,28 +171,43 @@ export function adminClient(endpoint: string): DynamoDBClient {
 
 /** Creates both tables, unless they exist, with the key schema, index and TTL the stack deploys. */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  const { partitionKey, sortKey, paymentsByOrderIndex: index } = ordersTableSchema;
+  const { partitionKey, sortKey, paymentsByOrderIndex, leasesByExpiryIndex } = ordersTableSchema;
   await createTableIfMissing(client, {
     TableName: names.orders,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [partitionKey, sortKey, index.partitionKey, index.sortKey].map(
-      (name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
-      }),
-    ),
+    AttributeDefinitions: [
+      ...[
+        partitionKey,
+        sortKey,
+        paymentsByOrderIndex.partitionKey,
+        paymentsByOrderIndex.sortKey,
+        leasesByExpiryIndex.partitionKey,
+      ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+      { AttributeName: leasesByExpiryIndex.sortKey, AttributeType: 'N' },
+    ],
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' },
       { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: [
       {
-        IndexName: index.indexName,
+        IndexName: paymentsByOrderIndex.indexName,
         KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          { AttributeName: paymentsByOrderIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: paymentsByOrderIndex.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: leasesByExpiryIndex.indexName,
+        KeySchema: [
+          { AttributeName: leasesByExpiryIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: leasesByExpiryIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: [...leasesByExpiryIndex.projectedAttributes],
+        },
       },
     ],
   });

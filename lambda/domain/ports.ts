@@ -42,6 +42,12 @@ export interface Lease extends PaymentAttempt {
   readonly flaggedAt?: number;
 }
 
+/** A lease, with the tenant whose order it holds. */
+export interface HeldLease {
+  readonly tenant: string;
+  readonly lease: Lease;
+}
+
 export type ClaimOutcome =
   /** The order is the attempt's until the lease expires, and its payment id is reserved for it. */
   | { readonly kind: 'claimed' }
@@ -112,4 +118,19 @@ export interface OrdersStore {
    * @throws PaymentLeaseLost when the attempt no longer holds the order's lease
    */
   flagForReconciliation(tenant: string, attempt: PaymentAttempt, flaggedAt: number): Promise<void>;
+  /**
+   * The leases, of every tenant, that expired before `before` (epoch ms, as their writers'
+   * clocks wrote them), flagged ones excepted: what the sweeper settles. Read from an index,
+   * so a lease may have changed since; whatever acts on one checks it as it writes.
+   */
+  expiredLeases(before: number): AsyncIterable<HeldLease>;
+  /** The leases flagged for reconciliation, of every tenant, longest waiting first. */
+  flaggedLeases(): AsyncIterable<HeldLease>;
+  /**
+   * Removes a flagged lease without recording a payment: an operator found that its attempt
+   * never charged. The order is payable again.
+   *
+   * @throws PaymentLeaseLost unless the order is PENDING and `lease` holds it, flagged
+   */
+  releaseFlaggedLease(tenant: string, lease: Lease): Promise<void>;
 }

@@ -54,6 +54,30 @@ export const paymentsByOrderKey = (
   [paymentsByOrderIndex.sortKey]: `${payment.createdAt}#${payment.id}`,
 });
 
+/**
+ * The queues of the leases-by-expiry index (its partition key) that leased orders are in.
+ * Sixteen, so that claims and records, which write the index, spread over sixteen index
+ * partitions instead of one (about 1,000 writes per second each).
+ */
+export const LEASE_QUEUES: readonly string[] = Array.from(
+  { length: 16 },
+  (_, shard) => `LEASE#${shard.toString(16)}`,
+);
+
+/** An order's lease queue: its id's first hex digit, uniform because ids are hashes. */
+export const leaseQueue = (orderId: string) => `LEASE#${orderId.charAt('ord_'.length)}`;
+
+/** The queue of orders flagged for reconciliation, by when they were flagged. */
+export const RECONCILIATION_QUEUE = 'RECONCILIATION';
+
+/** The tenant whose order `pk` this is (the inverse of {@link orderKey}). */
+export function tenantOfOrderKey(pk: string): string {
+  const prefix = tenantPrefix('');
+  const end = pk.lastIndexOf('#ORDER#');
+  if (!pk.startsWith(prefix) || end < prefix.length) throw new Error(`not an order key: ${pk}`);
+  return decodeURIComponent(pk.slice(prefix.length, end));
+}
+
 /** What kind of item a stored item is, by its sort key; `undefined` for none of ours. */
 export function itemKindOf(item: Readonly<Record<string, unknown>>): ItemKind | undefined {
   const kinds = Object.entries(itemKinds) as [ItemKind, string][];

@@ -21,6 +21,7 @@ import type { Order } from '../domain/order';
 import type {
   ClaimOutcome,
   Fingerprinted,
+  HeldLease,
   InsertOutcome,
   Lease,
   LeaseRenewal,
@@ -28,10 +29,25 @@ import type {
   PaymentAttempt,
 } from '../domain/ports';
 import type { Payment } from '../domain/payment';
-import { orderKey, paymentKey, paymentsByOrderKey, reservationKey } from './keys';
+import {
+  LEASE_QUEUES,
+  leaseQueue,
+  orderKey,
+  paymentKey,
+  paymentsByOrderKey,
+  RECONCILIATION_QUEUE,
+  reservationKey,
+  tenantOfOrderKey,
+} from './keys';
 import { ordersTableSchema } from './table-schema';
 
-const { paymentsByOrderIndex } = ordersTableSchema;
+const { paymentsByOrderIndex, leasesByExpiryIndex } = ordersTableSchema;
+
+/** The attributes that put a leased order in its queue of the leases-by-expiry index. */
+const leaseIndexNames = {
+  '#queue': leasesByExpiryIndex.partitionKey,
+  '#due': leasesByExpiryIndex.sortKey,
+};
 
 type Item = Record<string, unknown>;
 
@@ -197,7 +213,9 @@ export class DynamoDbOrdersStore implements OrdersStore {
               Update: {
                 TableName: this.tableName,
                 Key: orderKey(tenant, draft.orderId),
-                UpdateExpression: 'SET #lease = :lease',
+                // The order joins its lease queue of the leases-by-expiry index, due at the
+                // lease's expiry: how the sweeper finds it if the attempt dies.
+                UpdateExpression: 'SET #lease = :lease, #queue = :queue, #due = :until',
                 ConditionExpression:
                   'attribute_exists(pk) AND #status = :pending AND #amount = :amount AND ' +
                   '#currency = :currency AND attribute_not_exists(#lease)',
@@ -206,9 +224,12 @@ export class DynamoDbOrdersStore implements OrdersStore {
                   '#status': 'status',
                   '#amount': 'amount',
                   '#currency': 'currency',
+                  ...leaseIndexNames,
                 },
                 ExpressionAttributeValues: {
                   ':lease': lease,
+                  ':queue': leaseQueue(draft.orderId),
+                  ':until': leaseExpiresAt,
                   ':pending': 'PENDING',
                   ':amount': draft.amount,
                   ':currency': draft.currency,
@@ -269,7 +290,9 @@ export class DynamoDbOrdersStore implements OrdersStore {
               Update: {
                 TableName: this.tableName,
                 Key: order,
-                UpdateExpression: 'SET #lease.expiresAt = :until, #lease.#token = :token',
+                UpdateExpression:
+                  'SET #lease.expiresAt = :until, #lease.#token = :token, #queue = :queue, ' +
+                  '#due = :until',
                 // A flagged lease waits for an operator: nothing settles it again meanwhile.
                 ConditionExpression:
                   '#status = :pending AND #lease.paymentId = :payment AND ' +
@@ -278,8 +301,10 @@ export class DynamoDbOrdersStore implements OrdersStore {
                   '#lease': 'lease',
                   '#status': 'status',
                   '#token': 'token',
+                  ...leaseIndexNames,
                 },
                 ExpressionAttributeValues: {
+                  ':queue': leaseQueue(lease.draft.orderId),
                   ':until': leaseExpiresAt,
                   ':token': token,
                   ':payment': lease.paymentId,
@@ -343,13 +368,14 @@ export class DynamoDbOrdersStore implements OrdersStore {
             TableName: this.tableName,
             Key: order,
             UpdateExpression: succeeded
-              ? 'SET #status = :paid, paymentId = :payment REMOVE #lease'
-              : 'REMOVE #lease',
+              ? 'SET #status = :paid, paymentId = :payment REMOVE #lease, #queue, #due'
+              : 'REMOVE #lease, #queue, #due',
             ConditionExpression: succeeded
               ? '#lease.paymentId = :payment AND #status = :pending'
               : '#lease.paymentId = :payment',
             ExpressionAttributeNames: {
               '#lease': 'lease',
+              ...leaseIndexNames,
               ...(succeeded && { '#status': 'status' }),
             },
             ExpressionAttributeValues: {
@@ -404,11 +430,18 @@ export class DynamoDbOrdersStore implements OrdersStore {
           TableName: this.tableName,
           Key: orderKey(tenant, attempt.draft.orderId),
           // Kept if set already: flagging again (this write repeated, or a second settler) is
-          // no new event.
-          UpdateExpression: 'SET #lease.flaggedAt = if_not_exists(#lease.flaggedAt, :at)',
+          // no new event. The order moves to the reconciliation queue of the index, where the
+          // sweeper does not look and the operator does.
+          UpdateExpression:
+            'SET #lease.flaggedAt = if_not_exists(#lease.flaggedAt, :at), #queue = :queue, ' +
+            '#due = if_not_exists(#lease.flaggedAt, :at)',
           ConditionExpression: '#lease.paymentId = :payment',
-          ExpressionAttributeNames: { '#lease': 'lease' },
-          ExpressionAttributeValues: { ':payment': attempt.paymentId, ':at': flaggedAt },
+          ExpressionAttributeNames: { '#lease': 'lease', ...leaseIndexNames },
+          ExpressionAttributeValues: {
+            ':payment': attempt.paymentId,
+            ':at': flaggedAt,
+            ':queue': RECONCILIATION_QUEUE,
+          },
         }),
       );
     } catch (error) {
@@ -416,6 +449,73 @@ export class DynamoDbOrdersStore implements OrdersStore {
         throw new PaymentLeaseLost(attempt.paymentId);
       }
       throw error;
+    }
+  }
+
+  async *expiredLeases(before: number): AsyncIterable<HeldLease> {
+    for (const queue of LEASE_QUEUES) {
+      yield* this.leasesIn(queue, {
+        expression: '#due < :before',
+        values: { ':before': before },
+      });
+    }
+  }
+
+  flaggedLeases(): AsyncIterable<HeldLease> {
+    return this.leasesIn(RECONCILIATION_QUEUE);
+  }
+
+  async releaseFlaggedLease(tenant: string, lease: Lease): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(tenant, lease.draft.orderId),
+          UpdateExpression: 'REMOVE #lease, #queue, #due',
+          ConditionExpression:
+            '#status = :pending AND #lease.paymentId = :payment AND ' +
+            'attribute_exists(#lease.flaggedAt)',
+          ExpressionAttributeNames: { '#lease': 'lease', '#status': 'status', ...leaseIndexNames },
+          ExpressionAttributeValues: { ':payment': lease.paymentId, ':pending': 'PENDING' },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new PaymentLeaseLost(lease.paymentId);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The leases in one queue of the leases-by-expiry index, earliest due first; `due` narrows
+   * them by their due time. The index is eventually consistent: a lease read here may have
+   * changed since, which every write that acts on it checks.
+   */
+  private async *leasesIn(
+    queue: string,
+    due?: { readonly expression: string; readonly values: Item },
+  ): AsyncIterable<HeldLease> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        IndexName: leasesByExpiryIndex.indexName,
+        KeyConditionExpression: `#queue = :queue${due ? ` AND ${due.expression}` : ''}`,
+        ExpressionAttributeNames: {
+          '#queue': leaseIndexNames['#queue'],
+          ...(due && { '#due': leaseIndexNames['#due'] }),
+        },
+        ExpressionAttributeValues: { ':queue': queue, ...due?.values },
+        ScanIndexForward: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const stored = item.lease as StoredLease | undefined;
+        if (!stored) continue;
+        yield { tenant: tenantOfOrderKey(String(item.pk)), lease: toLease(stored) };
+      }
     }
   }
 
@@ -430,9 +530,9 @@ export class DynamoDbOrdersStore implements OrdersStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: orderKey(tenant, orderId),
-          UpdateExpression: 'REMOVE #lease',
+          UpdateExpression: 'REMOVE #lease, #queue, #due',
           ConditionExpression: '#lease.paymentId = :payment',
-          ExpressionAttributeNames: { '#lease': 'lease' },
+          ExpressionAttributeNames: { '#lease': 'lease', ...leaseIndexNames },
           ExpressionAttributeValues: { ':payment': paymentId },
         }),
       );

@@ -16,6 +16,20 @@ export const ordersTableSchema = {
     partitionKey: 'gsi1pk',
     sortKey: 'gsi1sk',
   },
+  /**
+   * Sparse: only orders held by a payment attempt are in it. `gsi2pk` is a queue: one of
+   * `LEASE#0`..`LEASE#f` (the shard, from the order id) for a live or expired lease, or
+   * `RECONCILIATION` for an order flagged for an operator; `gsi2sk` (a number) is the lease's
+   * expiry, or when the order was flagged. The sweeper reads expired leases from it, the
+   * operator flagged orders.
+   */
+  leasesByExpiryIndex: {
+    indexName: 'leases-by-expiry',
+    partitionKey: 'gsi2pk',
+    sortKey: 'gsi2sk',
+    /** Besides the keys, what settling an attempt needs, so that it takes no other read. */
+    projectedAttributes: ['lease'],
+  },
 } as const;
 
 /** Records of the HTTP idempotency layer (Powertools' default attribute names). */

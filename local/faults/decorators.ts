@@ -16,6 +16,7 @@ import type {
   Clock,
   ClaimOutcome,
   Fingerprinted,
+  HeldLease,
   InsertOutcome,
   Lease,
   LeaseRenewal,
@@ -104,6 +105,18 @@ export class FaultInjectingOrdersStore implements OrdersStore {
 
   flagForReconciliation(tenant: string, attempt: PaymentAttempt, flaggedAt: number): Promise<void> {
     return this.store.flagForReconciliation(tenant, attempt, flaggedAt);
+  }
+
+  expiredLeases(before: number): AsyncIterable<HeldLease> {
+    return this.store.expiredLeases(before);
+  }
+
+  flaggedLeases(): AsyncIterable<HeldLease> {
+    return this.store.flaggedLeases();
+  }
+
+  releaseFlaggedLease(tenant: string, lease: Lease): Promise<void> {
+    return this.store.releaseFlaggedLease(tenant, lease);
   }
 }
 

@@ -3,6 +3,7 @@
  * charges it reports actually making, and processors whose process dies at the charge. The
  * store, orders and payment commands come from the protocol tests' support.
  */
+import { randomUUID } from 'node:crypto';
 import {
   SandboxPaymentProcessor,
   type SandboxCharge,
@@ -13,6 +14,9 @@ import {
 } from '../../../lambda/domain/create-payment';
 import { deriveResourceId, ID_NAMESPACES } from '../../../lambda/domain/ids';
 import type { PaymentProcessor } from '../../../lambda/domain/payment-processor';
+import { DynamoDbOrdersStore } from '../../../lambda/store/orders-store';
+import { adminClient, createTables } from '../../../local/dynamodb-engine';
+import { aDocumentClient, leaseOf } from '../support/domain';
 
 export const MINUTE = 60 * 1000;
 export const HOUR = 60 * MINUTE;
@@ -88,4 +92,23 @@ export function countingCalls(processor: PaymentProcessor) {
     },
   };
   return counting;
+}
+
+/**
+ * The real store on an Orders table of its own, created now on the run's engine: what a test
+ * that sweeps every tenant's expired leases needs, so that it never settles another test's.
+ */
+export async function aStoreOnItsOwnTable() {
+  const name = `payments-test-sweep-${randomUUID().slice(0, 8)}`;
+  const admin = adminClient(process.env.DYNAMODB_ENDPOINT ?? '');
+  try {
+    await createTables(admin, { orders: name, idempotency: `${name}-idempotency` });
+  } finally {
+    admin.destroy();
+  }
+  return {
+    store: new DynamoDbOrdersStore(aDocumentClient(), name),
+    /** The order's lease as stored on this table, if any. */
+    leaseOf: (tenant: string, orderId: string) => leaseOf(tenant, orderId, name),
+  };
 }

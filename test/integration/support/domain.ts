@@ -150,12 +150,16 @@ function decorate(
 }
 
 /** The order's lease as stored, if any: what no settled order may keep. */
-export async function leaseOf(tenant: string, orderId: string): Promise<unknown> {
+export async function leaseOf(
+  tenant: string,
+  orderId: string,
+  tableName = ordersTable(),
+): Promise<unknown> {
   const client = aDocumentClient();
   try {
     const { Item } = await client.send(
       new GetCommand({
-        TableName: ordersTable(),
+        TableName: tableName,
         Key: orderKey(tenant, orderId),
         ConsistentRead: true,
       }),

@@ -7,6 +7,7 @@ import type { Payment } from '../../../lambda/domain/payment';
 import type {
   ClaimOutcome,
   Fingerprinted,
+  HeldLease,
   InsertOutcome,
   Lease,
   LeaseRenewal,
@@ -73,5 +74,17 @@ export class FailingOnDemandStore implements OrdersStore {
     return this.call('flagForReconciliation', () =>
       this.store.flagForReconciliation(tenant, attempt, flaggedAt),
     );
+  }
+
+  expiredLeases(before: number): AsyncIterable<HeldLease> {
+    return this.store.expiredLeases(before);
+  }
+
+  flaggedLeases(): AsyncIterable<HeldLease> {
+    return this.store.flaggedLeases();
+  }
+
+  releaseFlaggedLease(tenant: string, lease: Lease): Promise<void> {
+    return this.call('releaseFlaggedLease', () => this.store.releaseFlaggedLease(tenant, lease));
   }
 }

@@ -1,9 +1,12 @@
 import {
   itemKindOf,
+  LEASE_QUEUES,
+  leaseQueue,
   orderKey,
   paymentKey,
   paymentsByOrderKey,
   reservationKey,
+  tenantOfOrderKey,
   tenantPrefix,
 } from '../../../lambda/store/keys';
 
@@ -43,5 +46,24 @@ describe('the Orders table key layout', () => {
     [{ pk: 'x', sk: 'SOMETHING' }, undefined],
   ])('tells the kind of item %j: %s', (key, kind) => {
     expect(itemKindOf(key)).toBe(kind);
+  });
+
+  it('puts a leased order in one of 16 lease queues, by the first hex digit of its id', () => {
+    expect(LEASE_QUEUES).toHaveLength(16);
+    expect(new Set(LEASE_QUEUES).size).toBe(16);
+    for (const digit of '0123456789abcdef') {
+      expect(LEASE_QUEUES).toContain(leaseQueue(`ord_${digit}${'0'.repeat(31)}`));
+    }
+  });
+
+  it.each(['acme', 'arn:aws:iam::123456789012:user/alice', 'a#ORDER#b', '%41 ü'])(
+    'reads the tenant %j back from its order key',
+    (tenant) => {
+      expect(tenantOfOrderKey(orderKey(tenant, 'ord_1').pk)).toBe(tenant);
+    },
+  );
+
+  it('refuses a key that is no order key', () => {
+    expect(() => tenantOfOrderKey(paymentKey('t', 'pay_1').pk)).toThrow(/not an order key/);
   });
 });
