@@ -22,6 +22,13 @@ export const MetricName = {
    * order waits for an operator (docs/operations.md). Alarmed on.
    */
   OrderFlaggedForReconciliation: 'OrderFlaggedForReconciliation',
+  /**
+   * Orders waiting for an operator's reconciliation, counted by every sweep: a gauge that stays
+   * up until each one is settled. Alarmed on.
+   */
+  OrdersAwaitingReconciliation: 'OrdersAwaitingReconciliation',
+  /** An abandoned payment attempt the sweeper settled (by a charge under its key, or by lookup). */
+  AbandonedAttemptSettled: 'AbandonedAttemptSettled',
   /** 503 service_unavailable: DynamoDB or the idempotency store could not answer. */
   StoreUnavailable: 'StoreUnavailable',
 } as const;

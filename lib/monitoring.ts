@@ -28,7 +28,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * The on-call view of the API: an alarm per way it can fail (API 5xx rate, function errors
- * and throttles, DynamoDB throttles, a spike of reused idempotency keys) and a dashboard.
+ * and throttles, DynamoDB throttles, a spike of reused idempotency keys, an order waiting for
+ * reconciliation) and a dashboard.
  * What to do when each alarm fires is in docs/operations.md.
  */
 export class PaymentsMonitoring extends Construct {
@@ -135,6 +136,36 @@ export class PaymentsMonitoring extends Construct {
       ),
     );
 
+    // A payment attempt too old to charge again that the processor could not account for: its
+    // order waits for an operator, who must settle it (docs/operations.md). Flagged now, or
+    // still waiting (the gauge every sweep publishes): the alarm stays on until none is left.
+    const flagged = businessMetric(MetricName.OrderFlaggedForReconciliation);
+    const awaiting = new cloudwatch.Metric({
+      namespace: props.metricsNamespace,
+      metricName: MetricName.OrdersAwaitingReconciliation,
+      dimensionsMap: { service: props.serviceName },
+      period: FIVE_MINUTES,
+      statistic: 'Maximum',
+    });
+    const reconciliationNeeded = new cloudwatch.MathExpression({
+      expression: 'FILL(flagged, 0) + FILL(awaiting, 0)',
+      usingMetrics: { flagged, awaiting },
+      period: FIVE_MINUTES,
+      label: 'Orders flagged for reconciliation',
+    });
+    alarms.push(
+      reconciliationNeeded.createAlarm(this, 'ReconciliationNeededAlarm', {
+        alarmDescription:
+          'An order waits for reconciliation: a payment attempt too old to charge again, which ' +
+          'the processor could not account for. Every payment of the order is refused (409 ' +
+          'order_under_reconciliation) until an operator settles it: docs/operations.md.',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
     if (props.alarmTopic) {
       const notify = new actions.SnsAction(props.alarmTopic);
       for (const alarm of alarms) {
@@ -191,6 +222,14 @@ export class PaymentsMonitoring extends Construct {
           MetricName.StoreUnavailable,
         ].map(businessMetric),
         width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Recovery of abandoned payment attempts',
+        left: [businessMetric(MetricName.AbandonedAttemptSettled), flagged],
+        right: [awaiting],
+        width: 24,
       }),
     );
     this.dashboard.addWidgets(

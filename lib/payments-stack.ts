@@ -1,6 +1,8 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -11,6 +13,7 @@ import { addGatewayProblems } from './gateway-responses';
 import { PaymentsMonitoring } from './monitoring';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { stageSettings, type Stage, type StageSettings } from './stage';
+import { sweeperFunction } from './sweeper';
 
 export const SERVICE_NAME = 'payments-api';
 
@@ -112,6 +115,8 @@ export class PaymentsStack extends Stack {
   public readonly api: apigateway.RestApi;
   /** The function of each route, by `functionId`. */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
+  /** The scheduled sweeper of abandoned payment attempts (`lib/sweeper.ts`). */
+  public readonly sweeper: ApiFunction;
   public readonly settings: StageSettings;
   public readonly monitoring: PaymentsMonitoring;
 
@@ -250,10 +255,11 @@ export class PaymentsStack extends Stack {
       functions.set(route.functionId, fn);
     }
     this.functions = functions;
+    this.sweeper = this.addSweeper(settings);
 
     this.monitoring = new PaymentsMonitoring(this, 'Monitoring', {
       api: this.api,
-      functions,
+      functions: new Map([...functions, [sweeperFunction.functionId, this.sweeper]]),
       tables: new Map([
         ['OrdersTable', this.ordersTable],
         ['IdempotencyTable', this.idempotencyTable],
@@ -276,8 +282,32 @@ export class PaymentsStack extends Stack {
       api: this.api,
       ordersTable: this.ordersTable,
       idempotencyTable: this.idempotencyTable,
-      functions: functions.values(),
+      functions: [...functions.values(), this.sweeper],
     });
+  }
+
+  /**
+   * The sweeper, on an EventBridge schedule: it settles the payment attempts whose process died
+   * holding an order's lease, within minutes rather than when the order is next paid.
+   */
+  private addSweeper(settings: StageSettings): ApiFunction {
+    const fn = new ApiFunction(this, sweeperFunction.functionId, {
+      entry: sweeperFunction.entry,
+      serviceName: SERVICE_NAME,
+      metricsNamespace: settings.metricsNamespace,
+      timeout: Duration.seconds(sweeperFunction.timeoutSeconds),
+      memorySize: sweeperFunction.memoryMb,
+      logRetention: settings.logs.retention,
+      logRemovalPolicy: settings.logs.removalPolicy,
+    });
+    fn.bindTable('ORDERS_TABLE_NAME', this.ordersTable, sweeperFunction.ordersTable);
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'Settles abandoned payment attempts (lib/sweeper.ts)',
+      schedule: events.Schedule.rate(Duration.minutes(sweeperFunction.everyMinutes)),
+      // No retry of a failed sweep: the next scheduled one starts over from the index.
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+    });
+    return fn;
   }
 
   private addRoute(

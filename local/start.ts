@@ -14,6 +14,9 @@ import { bundleEntry, bundleFunctions } from './bundle';
 import { adminClient, createTables, engineTitles, startDynamoDbEngine } from './dynamodb-engine';
 import { localAuthFromEnvironment } from './local-auth';
 import { createLocalServer, type Authenticate, type LambdaHandler } from './server';
+import { localSweepIntervalMs, startSweeping } from './sweeping';
+import type { SweeperHandler } from '../lambda/app/sweeper';
+import { sweeperFunction } from '../lib/sweeper';
 
 /** Local defaults; anything already in the environment wins and reaches the handlers as is. */
 function useLocalDefaults(): void {
@@ -51,6 +54,7 @@ async function startServer(resources: Resources, signal: AbortSignal): Promise<v
   const port = Number(process.env.PORT ?? 3000);
   // Read before anything starts: a bad setting stops `npm start` with nothing left running.
   const auth = localAuthFromEnvironment(process.env);
+  const sweepIntervalMs = localSweepIntervalMs(process.env);
   // Loaded only when asked for: it brings the stack's gateway responses (aws-cdk-lib) along.
   const authenticate: Authenticate | undefined =
     auth.type === 'sigv4'
@@ -78,6 +82,13 @@ async function startServer(resources: Resources, signal: AbortSignal): Promise<v
   resources.add(() => rmSync(buildDir, { recursive: true, force: true }));
   // Loaded now, not on first use: a handler that cannot start fails `npm start` itself.
   const handlers = await loadHandlers(buildDir);
+  signal.throwIfAborted();
+
+  // The stack's scheduled sweeper, on a short period: abandoned payment attempts are settled
+  // within seconds, by the same bundled code, sharing the sandbox processor's ledger.
+  if (sweepIntervalMs !== undefined) {
+    resources.add(startSweeping(await loadSweeper(buildDir), sweepIntervalMs));
+  }
   signal.throwIfAborted();
 
   const server = createLocalServer({
@@ -110,6 +121,11 @@ async function startServer(resources: Resources, signal: AbortSignal): Promise<v
     `DynamoDB: ${engine.endpoint} (${engineTitles[engine.name]}` +
       `${engine.name === 'endpoint' ? '' : `, ${storage}`})`,
   );
+  console.log(
+    sweepIntervalMs === undefined
+      ? 'Sweeper: off (LOCAL_SWEEP_INTERVAL_SECONDS=<seconds> turns it on)'
+      : `Sweeper: every ${sweepIntervalMs / 1000} s (LOCAL_SWEEP_INTERVAL_SECONDS)`,
+  );
   if (auth.type === 'sigv4') {
     console.log(
       `Requests must be signed (SigV4, region ${auth.region}, service execute-api) with one of the credentials in ${process.env.LOCAL_CREDENTIALS_FILE}`,
@@ -138,6 +154,20 @@ async function loadHandlers(buildDir: string): Promise<ReadonlyMap<string, Lambd
     }),
   );
 }
+
+/** The bundled sweeper: the deployed entry, or the fault-injecting entry's (bundled already). */
+async function loadSweeper(buildDir: string): Promise<SweeperHandler> {
+  if (process.env.FAULT_INJECTION === '1') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(faultInjectingBundle(buildDir)) as { sweeper: SweeperHandler }).sweeper;
+  }
+  const bundle = await bundleEntry(sweeperFunction.entry, buildDir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(bundle) as { handler: SweeperHandler }).handler;
+}
+
+/** Where `bundleEntry` puts the fault-injecting entry in `buildDir`. */
+const faultInjectingBundle = (buildDir: string) => path.join(buildDir, 'entry.js');
 
 /**
  * Runs until SIGINT or SIGTERM (Ctrl-C, or npm passing either on), then stops the server and

@@ -21,6 +21,20 @@ export interface SandboxCharge {
   readonly at: number;
 }
 
+/** The sandbox's record of the charges it made, by idempotency key, oldest first. */
+export type SandboxLedger = Map<string, SandboxCharge[]>;
+
+/**
+ * The ledger every sandbox of this process shares unless given its own: one processor, as a real
+ * one is one service for all its clients, although the local server loads each function's
+ * bundle (and the sweeper's) as a module of its own. Each Lambda container has its own.
+ */
+export function processWideSandboxLedger(): SandboxLedger {
+  const slot = Symbol.for('payments-api.sandbox-ledger');
+  const global = globalThis as { [slot]?: SandboxLedger };
+  return (global[slot] ??= new Map<string, SandboxCharge[]>());
+}
+
 export interface SandboxOptions {
   /** Simulated processor round trip, to make races observable locally. @default 0 */
   readonly latencyMs?: number;
@@ -38,6 +52,8 @@ export interface SandboxOptions {
    * is answered: the sandbox's webhook, as a real processor notifies `charge.succeeded`.
    */
   readonly onCharge?: (request: ChargeRequest, charge: SandboxCharge) => void;
+  /** Where the charges are kept. @default a ledger of this processor's own */
+  readonly ledger?: SandboxLedger;
 }
 
 /**
@@ -51,7 +67,7 @@ export interface SandboxOptions {
  */
 export class SandboxPaymentProcessor implements PaymentProcessor {
   /** Every charge made, by idempotency key, oldest first. */
-  private readonly chargesByKey = new Map<string, SandboxCharge[]>();
+  private readonly chargesByKey: SandboxLedger;
   private readonly latencyMs: number;
   private readonly keyRetentionMs: number;
   private readonly clock: () => Date;
@@ -62,6 +78,7 @@ export class SandboxPaymentProcessor implements PaymentProcessor {
     this.keyRetentionMs = options.keyRetentionMs ?? PROCESSOR_KEY_RETENTION_MS;
     this.clock = options.clock ?? (() => new Date());
     this.onCharge = options.onCharge;
+    this.chargesByKey = options.ledger ?? new Map<string, SandboxCharge[]>();
   }
 
   acceptsPaymentMethod(method: PaymentMethod): boolean {

@@ -23,19 +23,11 @@ export interface Config {
   readonly corsAllowOrigins: readonly string[];
 }
 
-/** What the POST functions need on top: their idempotency layer and the card processor. */
-export interface IdempotentConfig extends Config {
-  readonly idempotency: {
-    readonly tableName: string;
-    /** How long a completed response is replayed. */
-    readonly replayWindowSeconds: number;
-    /**
-     * Completed records kept in the container's memory, so that a replay it has seen costs no
-     * DynamoDB call (Powertools' local LRU cache; `0` turns it off). Per container only: see
-     * docs/idempotency.md.
-     */
-    readonly localCacheSize: number;
-  };
+/**
+ * What a function that settles payment attempts needs on top: the card processor and the
+ * protocol's margins. The payment function and the sweeper.
+ */
+export interface RecoveryConfig extends Config {
   /** Simulated round trip of the sandbox card processor, to make races observable locally. */
   readonly sandboxLatencyMs: number;
   /**
@@ -48,6 +40,21 @@ export interface IdempotentConfig extends Config {
    * (`lambda/domain/recovery.ts`); at most half the processor's 24-hour key retention.
    */
   readonly recoverySafeAgeSeconds: number;
+}
+
+/** What the POST functions need on top: their idempotency layer. */
+export interface IdempotentConfig extends RecoveryConfig {
+  readonly idempotency: {
+    readonly tableName: string;
+    /** How long a completed response is replayed. */
+    readonly replayWindowSeconds: number;
+    /**
+     * Completed records kept in the container's memory, so that a replay it has seen costs no
+     * DynamoDB call (Powertools' local LRU cache; `0` turns it off). Per container only: see
+     * docs/idempotency.md.
+     */
+    readonly localCacheSize: number;
+  };
 }
 
 export type LogLevelName = (typeof LogLevel)[keyof typeof LogLevel];
@@ -131,10 +138,7 @@ const functionEnvironment = z.object({
   CORS_ALLOW_ORIGINS: commaSeparated,
 });
 
-const idempotentFunctionEnvironment = z.extend(functionEnvironment, {
-  IDEMPOTENCY_TABLE_NAME: required,
-  IDEMPOTENCY_TTL_SECONDS: wholeNumber(1, 24 * 60 * 60),
-  IDEMPOTENCY_LOCAL_CACHE_SIZE: wholeNumber(0, 1000),
+const recoveryFunctionEnvironment = z.extend(functionEnvironment, {
   // Documented default 0: no simulated latency.
   SANDBOX_LATENCY_MS: wholeNumber(0, 0),
   CLOCK_SKEW_MARGIN_MS: wholeNumber(0, DEFAULT_CLOCK_SKEW_MARGIN_MS),
@@ -144,6 +148,12 @@ const idempotentFunctionEnvironment = z.extend(functionEnvironment, {
     DEFAULT_RECOVERY_SAFE_AGE_MS / 1000,
     MAX_RECOVERY_SAFE_AGE_MS / 1000,
   ),
+});
+
+const idempotentFunctionEnvironment = z.extend(recoveryFunctionEnvironment, {
+  IDEMPOTENCY_TABLE_NAME: required,
+  IDEMPOTENCY_TTL_SECONDS: wholeNumber(1, 24 * 60 * 60),
+  IDEMPOTENCY_LOCAL_CACHE_SIZE: wholeNumber(0, 1000),
 });
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -166,12 +176,28 @@ export function parseConfig(environment: Environment): Config {
 export function parseIdempotentConfig(environment: Environment): IdempotentConfig {
   const variables = parsed(idempotentFunctionEnvironment, environment);
   return {
-    ...toConfig(variables),
+    ...toRecoveryConfig(variables),
     idempotency: {
       tableName: variables.IDEMPOTENCY_TABLE_NAME,
       replayWindowSeconds: variables.IDEMPOTENCY_TTL_SECONDS,
       localCacheSize: variables.IDEMPOTENCY_LOCAL_CACHE_SIZE,
     },
+  };
+}
+
+/**
+ * The configuration of the sweeper: everything {@link parseConfig} reads, and the card
+ * processor and margins it settles abandoned payment attempts with.
+ *
+ * @throws InvalidConfiguration naming every variable that is missing or invalid
+ */
+export function parseRecoveryConfig(environment: Environment): RecoveryConfig {
+  return toRecoveryConfig(parsed(recoveryFunctionEnvironment, environment));
+}
+
+function toRecoveryConfig(variables: z.output<typeof recoveryFunctionEnvironment>): RecoveryConfig {
+  return {
+    ...toConfig(variables),
     sandboxLatencyMs: variables.SANDBOX_LATENCY_MS,
     clockSkewMarginMs: variables.CLOCK_SKEW_MARGIN_MS,
     recoverySafeAgeSeconds: variables.PAYMENT_RECOVERY_SAFE_AGE_SECONDS,

@@ -8,7 +8,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SandboxPaymentProcessor } from '../adapters/sandbox-payment-processor';
+import {
+  processWideSandboxLedger,
+  SandboxPaymentProcessor,
+} from '../adapters/sandbox-payment-processor';
 import type { PaymentProcessor } from '../domain/payment-processor';
 import type { Clock, OrdersStore } from '../domain/ports';
 import type { HttpDependencies } from '../http/handler';
@@ -20,7 +23,7 @@ import {
 } from '../idempotency/persistence';
 import { PowertoolsIdempotency } from '../idempotency/powertools-idempotency';
 import { DynamoDbOrdersStore } from '../store/orders-store';
-import type { Config, IdempotentConfig } from './config';
+import type { Config, IdempotentConfig, RecoveryConfig } from './config';
 
 /** What every function's handler is built from. */
 export interface Dependencies extends HttpDependencies {
@@ -29,14 +32,18 @@ export interface Dependencies extends HttpDependencies {
   readonly clock: Clock;
 }
 
-/** What a POST function's handler is built from. */
-export interface IdempotentDependencies extends Dependencies {
+/** What a function that settles payment attempts is built from: the payment one, the sweeper. */
+export interface RecoveryDependencies extends Dependencies {
   readonly processor: PaymentProcessor;
-  readonly idempotency: IdempotencyLayer;
   /** How far apart the instances' clocks may be (ms): expiries are trusted only this much later. */
   readonly clockSkewMarginMs: number;
   /** An abandoned payment attempt older than this (ms) is settled by lookup, never charged. */
   readonly recoverySafeAgeMs: number;
+}
+
+/** What a POST function's handler is built from. */
+export interface IdempotentDependencies extends RecoveryDependencies {
+  readonly idempotency: IdempotencyLayer;
 }
 
 /**
@@ -146,17 +153,34 @@ export function createDependencies(
   };
 }
 
-/** The dependencies of a POST function: a reader's, the card processor and the idempotency layer. */
+/**
+ * The dependencies of a function that settles payment attempts: a reader's, the card processor
+ * (the sandbox, on the ledger this process shares) and the protocol's margins.
+ */
+export function createRecoveryDependencies(
+  config: RecoveryConfig,
+  client: DynamoDBClient = createDynamoDbClient(config),
+  clock: Clock = systemClock,
+): RecoveryDependencies {
+  return {
+    ...createDependencies(config, client, clock),
+    processor: new SandboxPaymentProcessor({
+      latencyMs: config.sandboxLatencyMs,
+      ledger: processWideSandboxLedger(),
+    }),
+    clockSkewMarginMs: config.clockSkewMarginMs,
+    recoverySafeAgeMs: config.recoverySafeAgeSeconds * 1000,
+  };
+}
+
+/** The dependencies of a POST function: a settler's, and the idempotency layer. */
 export function createIdempotentDependencies(
   config: IdempotentConfig,
   client: DynamoDBClient = createDynamoDbClient(config),
   clock: Clock = systemClock,
 ): IdempotentDependencies {
   return {
-    ...createDependencies(config, client, clock),
-    processor: new SandboxPaymentProcessor({ latencyMs: config.sandboxLatencyMs }),
+    ...createRecoveryDependencies(config, client, clock),
     idempotency: createIdempotencyLayer(config, client, clock),
-    clockSkewMarginMs: config.clockSkewMarginMs,
-    recoverySafeAgeMs: config.recoverySafeAgeSeconds * 1000,
   };
 }

@@ -11,6 +11,7 @@ import {
   createIdempotentDependencies,
   systemClock,
 } from '../../lambda/app/dependencies';
+import { sweeperHandler } from '../../lambda/app/sweeper';
 import { handlersByFunctionId } from '../application';
 import { withFaultInjection } from './compose';
 import type { LambdaHandler } from '../../lambda/http/handler';
@@ -33,23 +34,27 @@ if (process.env.FAULT_INJECTION_RANDOM) {
   faults.useRandomFaults(JSON.parse(process.env.FAULT_INJECTION_RANDOM) as RandomFaults);
 }
 
+const dependencies = withFaultInjection(
+  createIdempotentDependencies(config, client, clock),
+  config,
+  client,
+  faults,
+);
+
 /**
  * Every route's handler, by function id. A request that carries `X-Checker-Crash: <step>` dies
  * at that step (once: its retries do not carry the header): how the checker makes an attempt
  * die after its charge wherever it lands, whatever restarts happened.
  */
 export const handlers = new Map(
-  [
-    ...handlersByFunctionId(
-      withFaultInjection(
-        createIdempotentDependencies(config, client, clock),
-        config,
-        client,
-        faults,
-      ),
-    ),
-  ].map(([functionId, handler]) => [functionId, crashingWhenAsked(handler)]),
+  [...handlersByFunctionId(dependencies)].map(([functionId, handler]) => [
+    functionId,
+    crashingWhenAsked(handler),
+  ]),
 );
+
+/** The sweeper, on the same decorated processor, store and clock. */
+export const sweeper = sweeperHandler(dependencies);
 
 function crashingWhenAsked(handler: LambdaHandler): LambdaHandler {
   return (event, context) => {

@@ -1,6 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { apiRoutes } from '../../lib/api-routes';
+import { sweeperFunction } from '../../lib/sweeper';
 import { gatewayProblems } from '../../lib/gateway-responses';
 import { MetricName } from '../../lambda/metric-names';
 import { synthesize, type Resource } from './support/synthesize';
@@ -20,8 +21,54 @@ const alarmById = (prefix: string) => {
 };
 
 describe('alarms', () => {
-  it('has one alarm per failure mode: API 5xx rate, errors and throttles of each function, table throttles, key reuse', () => {
-    expect(alarms).toHaveLength(1 + 2 * apiRoutes.length + 2 + 1);
+  it('has one alarm per failure mode: API 5xx rate, errors and throttles of each function (the sweeper too), table throttles, key reuse, reconciliation', () => {
+    expect(alarms).toHaveLength(1 + 2 * (apiRoutes.length + 1) + 2 + 1 + 1);
+  });
+
+  it.each(['Errors', 'Throttles'])('alarms on the sweeper function %s', (metricName) => {
+    expect(alarmById(`MonitoringSweepAbandonedAttemptsFunction${metricName}Alarm`)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.sweeper) } }],
+      Threshold: 1,
+    });
+  });
+
+  it('alarms while an order waits for reconciliation: flagged now, or still waiting at the last sweep', () => {
+    const alarm = alarmById('MonitoringReconciliationNeededAlarm');
+    const metrics = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] };
+        Stat: string;
+      };
+    }[];
+
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+      'FILL(flagged, 0) + FILL(awaiting, 0)',
+    );
+    expect(
+      metrics
+        .filter((m) => m.MetricStat)
+        .map((m) => [m.Id, m.MetricStat?.Metric.MetricName, m.MetricStat?.Stat]),
+    ).toEqual([
+      ['flagged', MetricName.OrderFlaggedForReconciliation, 'Sum'],
+      ['awaiting', MetricName.OrdersAwaitingReconciliation, 'Maximum'],
+    ]);
+    for (const metric of metrics.filter((m) => m.MetricStat)) {
+      expect(metric.MetricStat?.Metric).toMatchObject({
+        Namespace: 'PaymentsApi/dev',
+        Dimensions: [{ Name: 'service', Value: 'payments-api' }],
+      });
+    }
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm.AlarmDescription).toContain('docs/operations.md');
   });
 
   it('alarms on the API 5xx rate, computed with metric math from 5xx and request counts', () => {
@@ -216,8 +263,13 @@ describe('CORS, when origins are configured', () => {
     }
   });
 
-  it('tells each function the allowed origins, so its answers carry the CORS headers', () => {
-    for (const [, fn] of ofType(corsResources, 'AWS::Lambda::Function')) {
+  it('tells each route function the allowed origins, so its answers carry the CORS headers', () => {
+    // The sweeper answers no HTTP request.
+    const routeFunctions = ofType(corsResources, 'AWS::Lambda::Function').filter(
+      ([id]) => !id.startsWith(sweeperFunction.functionId),
+    );
+    expect(routeFunctions).toHaveLength(apiRoutes.length);
+    for (const [, fn] of routeFunctions) {
       expect(fn.Properties.Environment).toMatchObject({
         Variables: { CORS_ALLOW_ORIGINS: origins.join(',') },
       });

@@ -164,7 +164,7 @@ describe('REST API', () => {
 describe('Orders table', () => {
   const orders = () => resources[ordersTableId];
 
-  it('has the pk/sk key schema and the payments-by-order index, projecting all attributes', () => {
+  it('has the pk/sk key schema, the payments-by-order index projecting all attributes, and the sparse leases-by-expiry index', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -175,6 +175,8 @@ describe('Orders table', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'gsi1pk', AttributeType: 'S' },
         { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        { AttributeName: 'gsi2pk', AttributeType: 'S' },
+        { AttributeName: 'gsi2sk', AttributeType: 'N' },
       ]),
       GlobalSecondaryIndexes: [
         {
@@ -185,9 +187,17 @@ describe('Orders table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: 'leases-by-expiry',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['lease'] },
+        },
       ],
     });
-    expect(orders()?.Properties.GlobalSecondaryIndexes).toHaveLength(1);
+    expect(orders()?.Properties.GlobalSecondaryIndexes).toHaveLength(2);
   });
 
   it('is on-demand and encrypted with the AWS managed key', () => {
@@ -227,8 +237,8 @@ describe('Idempotency table', () => {
 describe('functions', () => {
   const routeCases = apiRoutes.map((route) => [route.functionId, route] as const);
 
-  it('has one function per route', () => {
-    template.resourceCountIs('AWS::Lambda::Function', apiRoutes.length);
+  it('has one function per route, and the sweeper', () => {
+    template.resourceCountIs('AWS::Lambda::Function', apiRoutes.length + 1);
   });
 
   it.each(routeCases)(
@@ -426,6 +436,7 @@ describe('cdk-nag (AwsSolutions)', () => {
         'PaymentsApi-dev/Api/DeploymentStage.v1 AwsSolutions-APIG3',
         'PaymentsApi-dev/IdempotencyTable AwsSolutions-DDB3',
         'PaymentsApi-dev/OrdersTable AwsSolutions-DDB3',
+        'PaymentsApi-dev/SweepAbandonedAttemptsFunctionServiceRole AwsSolutions-IAM5[Resource::*]',
         ...apiRoutes.map(
           (r) => `PaymentsApi-dev/${r.functionId}ServiceRole AwsSolutions-IAM5[Resource::*]`,
         ),

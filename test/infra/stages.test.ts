@@ -35,8 +35,8 @@ describe('the prod stage', () => {
 
   it('keeps every log group a year, and keeps it after the stack is deleted', () => {
     const logGroups = Object.values(prodResources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    // One per function, plus the access logs.
-    expect(logGroups).toHaveLength(apiRoutes.length + 1);
+    // One per function (the routes' and the sweeper), plus the access logs.
+    expect(logGroups).toHaveLength(apiRoutes.length + 2);
     for (const logGroup of logGroups) {
       expect(logGroup).toMatchObject({
         Properties: { RetentionInDays: 365 },
@@ -160,7 +160,8 @@ describe('two stages in one account and region', () => {
       const namespace = `PaymentsApi/${stage}`;
       const functions = ofType(side, 'AWS::Lambda::Function');
 
-      expect(functions).toHaveLength(apiRoutes.length);
+      // The routes', and the sweeper.
+      expect(functions).toHaveLength(apiRoutes.length + 1);
       for (const fn of functions) {
         expect(fn.Properties.Environment).toMatchObject({
           Variables: { POWERTOOLS_METRICS_NAMESPACE: namespace },
@@ -203,7 +204,7 @@ describe('two stages in one account and region', () => {
       UpdateReplacePolicy: 'Retain',
     });
     const logGroups = ofType(both.prod, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(apiRoutes.length + 1);
+    expect(logGroups).toHaveLength(apiRoutes.length + 2);
     for (const logGroup of logGroups) {
       expect(logGroup).toMatchObject({
         Properties: { RetentionInDays: 365 },
@@ -268,10 +269,11 @@ describe('a stack deployed as PaymentsApi by earlier versions', () => {
 
     expect(now.stack.stackName).toBe('PaymentsApi');
     // Their ids derive from the stack's construct id. CloudFormation creates the new ones
-    // before it deletes the old ones: API Gateway may invoke the functions throughout.
+    // before it deletes the old ones: API Gateway may invoke the functions throughout, and
+    // EventBridge the sweeper.
     // Two per method (the stage's and the console's test invocation), alias paths included.
     const methodCount = apiRoutes.flatMap((route) => pathsOf(route)).length;
-    const permissions = Array<string>(2 * methodCount).fill('AWS::Lambda::Permission');
+    const permissions = Array<string>(2 * methodCount + 1).fill('AWS::Lambda::Permission');
     expect(onlyIn(before, after)).toEqual(permissions);
     expect(onlyIn(after, before)).toEqual(permissions);
   });

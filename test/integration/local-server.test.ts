@@ -7,7 +7,13 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SandboxPaymentProcessor } from '../../lambda/adapters/sandbox-payment-processor';
+import { createPayment } from '../../lambda/domain/create-payment';
+import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from '../../lambda/domain/payment';
+import { DEFAULT_RECOVERY_SAFE_AGE_MS } from '../../lambda/domain/recovery';
 import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../support/builders';
+import { aStoreOnItsOwnTable, dyingBeforeTheCharge, ProcessDied } from './recovery/support';
+import { aPaymentCommand, aPendingOrder } from './support/domain';
 
 const repositoryRoot = path.resolve(__dirname, '../..');
 
@@ -251,5 +257,50 @@ describe('npm start lifecycle', () => {
       expect(read.status).toBe(200);
     },
     2 * SERVER_STARTS,
+  );
+});
+
+describe('npm start sweeper', () => {
+  it(
+    'settles an abandoned payment attempt within a sweep period (LOCAL_SWEEP_INTERVAL_SECONDS)',
+    async () => {
+      // A table of its own on the test run's engine: the server sweeps every tenant's leases.
+      const { store, tableName } = await aStoreOnItsOwnTable();
+      const { tenant, order } = await aPendingOrder(store);
+      // An attempt that claimed the order a minute ago and died on its way to the processor.
+      const aMinuteAgo = () => new Date(Date.now() - 60_000);
+      await expect(
+        createPayment(
+          {
+            store,
+            processor: dyingBeforeTheCharge(new SandboxPaymentProcessor()),
+            clock: aMinuteAgo,
+            clockSkewMarginMs: DEFAULT_CLOCK_SKEW_MARGIN_MS,
+            recoverySafeAgeMs: DEFAULT_RECOVERY_SAFE_AGE_MS,
+          },
+          aPaymentCommand(tenant, order),
+        ),
+      ).rejects.toThrow(ProcessDied);
+
+      const server = await startServer({
+        DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT ?? '',
+        ORDERS_TABLE_NAME: tableName,
+        IDEMPOTENCY_TABLE_NAME: `${tableName}-idempotency`,
+        LOCAL_SWEEP_INTERVAL_SECONDS: '1',
+      });
+      try {
+        await server.lineContaining('Sweeper: every 1 s');
+        // Awaits the sweep's effect: the attempt charged under its own key and recorded.
+        while ((await store.getOrder(tenant, order.id))?.status !== 'PAID') {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      } finally {
+        await server.stop();
+      }
+      expect(await store.listPayments(tenant, order.id)).toEqual([
+        expect.objectContaining({ orderId: order.id, status: 'SUCCEEDED' }),
+      ]);
+    },
+    SERVER_STARTS,
   );
 });

@@ -16,13 +16,34 @@ import {
 } from './support/dynamodb-fault-proxy';
 import { useTestApplication } from './support/application';
 import { anOrder } from './support/fixtures';
+import { parseRecoveryConfig } from '../../lambda/app/config';
+import { createRecoveryDependencies } from '../../lambda/app/dependencies';
+import { sweeperHandler } from '../../lambda/app/sweeper';
+import { createPayment } from '../../lambda/domain/create-payment';
+import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from '../../lambda/domain/payment';
+import type { PaymentProcessor } from '../../lambda/domain/payment-processor';
+import type { OrdersStore } from '../../lambda/domain/ports';
+import { sweeperFunction } from '../../lib/sweeper';
+import { aPaymentCommand, aPendingOrder } from './support/domain';
+import {
+  aSandboxOnAManualClock,
+  aStoreOnItsOwnTable,
+  dyingAfterTheCharge,
+  dyingBeforeTheCharge,
+  HOUR,
+  MINUTE,
+  ProcessDied,
+} from './recovery/support';
 
 let proxy: DynamoDbFaultProxy;
+/** The sweeper settles every tenant's expired leases: it sweeps an Orders table of its own. */
+let sweeperTable: Awaited<ReturnType<typeof aStoreOnItsOwnTable>>;
 
 beforeAll(async () => {
   proxy = await startDynamoDbFaultProxy(process.env.DYNAMODB_ENDPOINT ?? '');
   // The handlers talk to the engine through the proxy.
   useTestApplication({ env: { DYNAMODB_ENDPOINT: proxy.endpoint } });
+  sweeperTable = await aStoreOnItsOwnTable();
 });
 afterEach(() => proxy.heal());
 afterAll(() => proxy.close());
@@ -30,6 +51,7 @@ afterAll(() => proxy.close());
 /** `Orders` or `Idempotency`, from the table's name in this run. */
 function tableLabel(tableName: unknown): string {
   if (tableName === process.env.ORDERS_TABLE_NAME) return 'Orders';
+  if (tableName === sweeperTable.tableName) return 'Orders';
   if (tableName === process.env.IDEMPOTENCY_TABLE_NAME) return 'Idempotency';
   return `unknown table ${String(tableName)}`;
 }
@@ -152,6 +174,56 @@ const journeys: Record<string, (tenant: string) => Promise<void>> = {
     expectStatus(await send('GET', `/orders/ord_${'0'.repeat(32)}/payments`, { tenant }), 404);
   },
 };
+
+describe(sweeperFunction.functionId, () => {
+  it('is granted every DynamoDB call it makes, and uses every Orders-table grant', async () => {
+    const { processor, clock, advance } = aSandboxOnAManualClock();
+    const dependencies = (by: PaymentProcessor, store: OrdersStore = sweeperTable.store) => ({
+      store,
+      processor: by,
+      clock,
+      clockSkewMarginMs: DEFAULT_CLOCK_SKEW_MARGIN_MS,
+      recoverySafeAgeMs: HOUR,
+    });
+    /** An attempt on the sweeper's table whose process died at the charge. */
+    const anAttemptThatDied = async (dying: (processor: PaymentProcessor) => PaymentProcessor) => {
+      const { tenant, order } = await aPendingOrder(sweeperTable.store);
+      await expect(
+        createPayment(dependencies(dying(processor)), aPaymentCommand(tenant, order)),
+      ).rejects.toThrow(ProcessDied);
+    };
+    const config = parseRecoveryConfig({
+      ...process.env,
+      DYNAMODB_ENDPOINT: proxy.endpoint,
+      ORDERS_TABLE_NAME: sweeperTable.tableName,
+    });
+    const production = createRecoveryDependencies(config);
+    const sweep = sweeperHandler({ ...production, ...dependencies(processor, production.store) });
+    const first = proxy.calls.length;
+
+    // Found young: charged under its own key and recorded.
+    await anAttemptThatDied(dyingAfterTheCharge);
+    advance(2 * MINUTE);
+    await expect(sweep({})).resolves.toMatchObject({ recorded: 1 });
+    // Found a day old, the processor knows nothing of it: flagged, then counted as waiting.
+    await anAttemptThatDied(dyingBeforeTheCharge);
+    advance(25 * HOUR);
+    await expect(sweep({})).resolves.toMatchObject({ flagged: 1, awaitingReconciliation: 1 });
+    // Found a day old after its charge: recorded by lookup.
+    await anAttemptThatDied(dyingAfterTheCharge);
+    advance(25 * HOUR);
+    await expect(sweep({})).resolves.toMatchObject({ recorded: 1, awaitingReconciliation: 1 });
+
+    const made = [...new Set(proxy.calls.slice(first).flatMap(actionsOf))].sort();
+    const { actions, queriedIndexes = [] } = sweeperFunction.ordersTable;
+    const granted = [
+      ...actions.map((action) => `${action} Orders`),
+      ...queriedIndexes.map((index) => `dynamodb:Query Orders/index/${index}`),
+    ];
+    expect(made.filter((action) => !granted.includes(action))).toEqual([]);
+    expect(made).toEqual(expect.arrayContaining(granted));
+  });
+});
 
 it('drives every route of the route table', () => {
   expect(Object.keys(journeys).sort()).toEqual(apiRoutes.map((r) => r.functionId).sort());

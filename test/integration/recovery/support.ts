@@ -107,6 +107,7 @@ export async function aStoreOnItsOwnTable() {
     admin.destroy();
   }
   return {
+    tableName: name,
     store: new DynamoDbOrdersStore(aDocumentClient(), name),
     /** The order's lease as stored on this table, if any. */
     leaseOf: (tenant: string, orderId: string) => leaseOf(tenant, orderId, name),

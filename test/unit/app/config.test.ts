@@ -1,4 +1,8 @@
-import { parseConfig, parseIdempotentConfig } from '../../../lambda/app/config';
+import {
+  parseConfig,
+  parseIdempotentConfig,
+  parseRecoveryConfig,
+} from '../../../lambda/app/config';
 
 const reader = { ORDERS_TABLE_NAME: 'orders' };
 const writer = { ...reader, IDEMPOTENCY_TABLE_NAME: 'idempotency' };
@@ -113,11 +117,28 @@ describe('parseIdempotentConfig', () => {
       [
         'ORDERS_TABLE_NAME environment variable is not set',
         'POWERTOOLS_LOG_LEVEL environment variable must be one of TRACE, DEBUG, INFO, WARN, ERROR, SILENT, CRITICAL, got "LOUD"',
+        'SANDBOX_LATENCY_MS environment variable must be a whole number, got "-1"',
         'IDEMPOTENCY_TABLE_NAME environment variable is not set',
         'IDEMPOTENCY_TTL_SECONDS environment variable must be a whole number of at least 1, got "0"',
         'IDEMPOTENCY_LOCAL_CACHE_SIZE environment variable must be a whole number, got "1.5"',
-        'SANDBOX_LATENCY_MS environment variable must be a whole number, got "-1"',
       ].join('; '),
     );
+  });
+});
+
+describe('parseRecoveryConfig', () => {
+  it("reads the sweeper's variables: the Orders table, the processor and the margins, no idempotency table", () => {
+    expect(
+      parseRecoveryConfig({
+        ORDERS_TABLE_NAME: 'orders',
+        PAYMENT_RECOVERY_SAFE_AGE_SECONDS: '600',
+        CLOCK_SKEW_MARGIN_MS: '2000',
+      }),
+    ).toMatchObject({
+      ordersTableName: 'orders',
+      sandboxLatencyMs: 0,
+      clockSkewMarginMs: 2000,
+      recoverySafeAgeSeconds: 600,
+    });
   });
 });
