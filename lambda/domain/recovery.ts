@@ -1,8 +1,9 @@
-import type { Clock, Lease, OrdersStore, PaymentAttempt } from './ports';
+import type { Clock, HeldLease, Lease, OrdersStore, PaymentAttempt } from './ports';
 import { leaseExpiry, paymentFromCharge, type Payment } from './payment';
 import {
   PROCESSOR_KEY_RETENTION_MS,
   type ChargeResult,
+  type DeclineCode,
   type PaymentProcessor,
 } from './payment-processor';
 
@@ -132,4 +133,45 @@ export async function recoverAttempt(
     case 'renewed':
       return settleAttempt(dependencies, tenant, lease);
   }
+}
+
+/**
+ * What an operator found in the processor's own records (its dashboard, its support) for a
+ * flagged attempt's payment id.
+ */
+export type ReconciliationFinding =
+  | { readonly outcome: 'captured' }
+  | { readonly outcome: 'declined'; readonly declineCode: DeclineCode }
+  /** No charge was made under the payment id: the order is payable again. */
+  | { readonly outcome: 'not_charged' };
+
+export interface ReconciliationDependencies {
+  readonly store: Pick<OrdersStore, 'recordPayment' | 'releaseFlaggedLease'>;
+  readonly clock: Clock;
+}
+
+/**
+ * Settles an attempt flagged for reconciliation with what an operator found: a charge captured
+ * or declined is recorded as its payment (a captured one pays the order), as recovery would have
+ * if the processor's lookup had known; a payment id never charged releases the order, and the
+ * attempt's own retry may then pay it. Nothing is charged.
+ *
+ * @returns the recorded payment, or `released`
+ * @throws PaymentLeaseLost when the lease is no longer the attempt's (settled already)
+ */
+export async function reconcileFlaggedAttempt(
+  { store, clock }: ReconciliationDependencies,
+  { tenant, lease }: HeldLease,
+  finding: ReconciliationFinding,
+): Promise<Payment | 'released'> {
+  if (finding.outcome === 'not_charged') {
+    await store.releaseFlaggedLease(tenant, lease);
+    return 'released';
+  }
+  const charge: ChargeResult = finding.outcome === 'captured' ? { outcome: 'succeeded' } : finding;
+  return store.recordPayment(
+    tenant,
+    paymentFromCharge(lease.paymentId, lease.draft, charge, clock()),
+    lease.fingerprint,
+  );
 }
