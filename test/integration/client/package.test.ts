@@ -6,7 +6,14 @@
  * and runs the README's client example as written.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -131,6 +138,19 @@ describe('the client package', () => {
     expect(
       packedFiles.filter((file) => !/^(dist\/|package\.json$|README\.md$)/.test(file)),
     ).toEqual([]);
+  });
+
+  it("installs none of the functions' packages into the consumer's project", () => {
+    const installed = (name: string) => existsSync(path.join(project, 'node_modules', name));
+
+    expect(
+      [
+        '@aws-lambda-powertools/idempotency',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/lib-dynamodb',
+      ].filter(installed),
+    ).toEqual([]);
+    expect(installed('zod')).toBe(true);
   });
 
   it(
