@@ -15,7 +15,7 @@ export const PAYMENT_LEASE_SECONDS = 30;
  */
 export const DEFAULT_CLOCK_SKEW_MARGIN_MS = 5_000;
 
-interface PaymentFields {
+export interface PaymentFields {
   readonly id: string;
   readonly orderId: string;
   readonly amount: number;
@@ -72,18 +72,7 @@ export function paymentFromCharge(
   now: Date,
 ): Payment {
   const { orderId, amount, currency } = draft;
-  const createdAt = now.toISOString();
-  return charge.outcome === 'succeeded'
-    ? { id, orderId, amount, currency, status: 'SUCCEEDED', createdAt }
-    : {
-        id,
-        orderId,
-        amount,
-        currency,
-        status: 'DECLINED',
-        createdAt,
-        declineCode: charge.declineCode,
-      };
+  return paymentOf({ id, orderId, amount, currency, createdAt: now.toISOString() }, charge);
 }
 
 /** The epoch-millisecond instant until which an attempt claiming the order at `now` holds it. */
@@ -101,4 +90,23 @@ export function hasExpired(
   clockSkewMarginMs: number,
 ): boolean {
   return lease.expiresAt + clockSkewMarginMs < now.getTime();
+}
+
+/**
+ * The payment `fields` describe, with the outcome of its charge: members always in the order a
+ * created payment has them, so that every representation of one payment reads the same.
+ */
+export function paymentOf(fields: PaymentFields, charge: ChargeResult): Payment {
+  const { id, orderId, amount, currency, createdAt } = fields;
+  return charge.outcome === 'succeeded'
+    ? { id, orderId, amount, currency, status: 'SUCCEEDED', createdAt }
+    : {
+        id,
+        orderId,
+        amount,
+        currency,
+        status: 'DECLINED',
+        createdAt,
+        declineCode: charge.declineCode,
+      };
 }

@@ -28,7 +28,7 @@ import type {
   OrdersStore,
   PaymentAttempt,
 } from '../domain/ports';
-import type { Payment } from '../domain/payment';
+import { paymentOf, type Payment } from '../domain/payment';
 import {
   LEASE_QUEUES,
   leaseQueue,
@@ -96,18 +96,12 @@ function toOrder(item: Item): Order {
 
 function toPayment(item: Item): Payment {
   const stored = item as unknown as Payment;
-  const { id, orderId, amount, currency, createdAt } = stored;
-  return stored.status === 'SUCCEEDED'
-    ? { id, orderId, amount, currency, status: 'SUCCEEDED', createdAt }
-    : {
-        id,
-        orderId,
-        amount,
-        currency,
-        status: 'DECLINED',
-        createdAt,
-        declineCode: stored.declineCode,
-      };
+  return paymentOf(
+    stored,
+    stored.status === 'SUCCEEDED'
+      ? { outcome: 'succeeded' }
+      : { outcome: 'declined', declineCode: stored.declineCode },
+  );
 }
 
 const withFingerprint = <T>(resource: T, item: Item): Fingerprinted<T> => ({

@@ -2,11 +2,11 @@
  * `npm start` as a developer runs it: a separate process serving the bundled handlers on its own
  * embedded engine, driven over HTTP.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startLocalServerProcess, type LocalServerProcess } from '../../local/server-process';
 import { SandboxPaymentProcessor } from '../../lambda/adapters/sandbox-payment-processor';
 import { createPayment } from '../../lambda/domain/create-payment';
 import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from '../../lambda/domain/payment';
@@ -15,65 +15,25 @@ import { aCreateOrderRequest, aCreatePaymentRequest, aKey, aTenant } from '../su
 import { aStoreOnItsOwnTable, dyingBeforeTheCharge, ProcessDied } from './recovery/support';
 import { aPaymentCommand, aPendingOrder } from './support/domain';
 
-const repositoryRoot = path.resolve(__dirname, '../..');
-
-interface RunningServer {
-  readonly url: string;
-  readonly output: () => string;
+interface RunningServer extends LocalServerProcess {
   /** Resolves with the first line of output containing `text`, once it has been written. */
   lineContaining(text: string): Promise<string>;
-  readonly process: ChildProcess;
-  stop(): Promise<number | null>;
 }
 
 /** Starts `local/start.ts` as `npm start` does, on a free port and its own engine. */
 async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const inherited = { ...process.env };
-  // The test run's engine and tables are not the server's business: it starts its own.
-  for (const name of [
-    'DYNAMODB_ENDPOINT',
-    'ORDERS_TABLE_NAME',
-    'IDEMPOTENCY_TABLE_NAME',
-    'POWERTOOLS_LOG_LEVEL',
-  ]) {
-    delete inherited[name];
-  }
-  const child = spawn(
-    process.execPath,
-    ['--enable-source-maps', '--import', 'tsx', 'local/start.ts'],
-    {
-      cwd: repositoryRoot,
-      env: { ...inherited, PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${String(code)}): ${output}`)));
-  });
+  const server = await startLocalServerProcess(env);
   return {
-    url,
-    output: () => output,
+    ...server,
     async lineContaining(text) {
       for (;;) {
-        const line = output.split('\n').find((l) => l.includes(text));
+        const line = server
+          .output()
+          .split('\n')
+          .find((l) => l.includes(text));
         if (line) return line;
-        await once(child.stdout, 'data');
+        await once(server.process.stdout ?? server.process, 'data');
       }
-    },
-    process: child,
-    async stop() {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
-      return code;
     },
   };
 }
