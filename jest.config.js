@@ -44,6 +44,8 @@ module.exports = {
         '<rootDir>/test/integration/local-sigv4.test.ts',
         '<rootDir>/test/integration/signed-calls.test.ts',
         '<rootDir>/test/integration/smoke.test.ts',
+        // The bench's load runner against an HTTP server of its own: no handler to route.
+        '<rootDir>/test/integration/bench/',
         '<rootDir>/test/integration/client/',
         '<rootDir>/test/integration/faults/',
         '<rootDir>/test/integration/protocol/',

@@ -41,7 +41,6 @@ export async function runLoad<T extends BenchRequest>(
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let replayed = 0;
-  let exhausted = false;
   const inFlight = new WeakMap<object, T>();
   let finished: (result: autocannon.Result) => void = () => {};
   let failed: (error: unknown) => void = () => {};
@@ -64,8 +63,9 @@ export async function runLoad<T extends BenchRequest>(
           setupRequest: (_request, context) => {
             const request = options.next();
             if (!request) {
-              exhausted = true;
-              instance.stop();
+              // Deferred: autocannon builds each connection's first request before it returns
+              // `instance`, and a pool may already be dry then.
+              queueMicrotask(() => instance.stop());
               // Nothing left: the connection re-sends a health check nobody counts.
               return { method: 'GET', path: '/health', headers: {} };
             }
@@ -81,7 +81,9 @@ export async function runLoad<T extends BenchRequest>(
             const request = inFlight.get(context);
             const isReplay = headerValue(headers, 'Idempotent-Replayed') === 'true';
             if (isReplay) replayed++;
-            if (request && !exhausted) options.onResponse?.(request, status, body, isReplay);
+            // A health check's context is a fresh one, never in `inFlight`: a request answered
+            // after the pool ran dry is still reported, a health check never is.
+            if (request) options.onResponse?.(request, status, body, isReplay);
           },
         },
       ],
