@@ -14,6 +14,11 @@ const sandboxOutcomes: Readonly<Record<string, ChargeResult>> = {
   tok_insufficientFunds: { outcome: 'declined', declineCode: 'insufficient_funds' },
 };
 
+/** Whether the sandbox can charge `method`: a card with one of its test tokens. */
+export function isSandboxPaymentMethod(method: PaymentMethod): boolean {
+  return method.type === 'card' && Object.hasOwn(sandboxOutcomes, method.token);
+}
+
 /** One charge the sandbox made: what it answered, and when (by its clock, epoch ms). */
 export interface SandboxCharge {
   readonly idempotencyKey: string;
@@ -63,7 +68,8 @@ export interface SandboxOptions {
  * charge. Only charges actually made move (sandbox) money; `onCharge` is told of each.
  *
  * A real processor keeps its records server-side, durably; this sandbox keeps them in this
- * process, which is enough for one local server or test run.
+ * process, which is enough for one local server or test run. Several servers share one through
+ * `local/shared-sandbox-processor.ts`.
  */
 export class SandboxPaymentProcessor implements PaymentProcessor {
   /** Every charge made, by idempotency key, oldest first. */
@@ -82,7 +88,7 @@ export class SandboxPaymentProcessor implements PaymentProcessor {
   }
 
   acceptsPaymentMethod(method: PaymentMethod): boolean {
-    return method.type === 'card' && Object.hasOwn(sandboxOutcomes, method.token);
+    return isSandboxPaymentMethod(method);
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {

@@ -28,7 +28,7 @@ export function withFaultInjection(
   );
   return {
     ...dependencies,
-    processor: new FaultInjectingProcessor(dependencies.processor, faults, dependencies.clock),
+    processor: new FaultInjectingProcessor(dependencies.processor, faults),
     store: new FaultInjectingOrdersStore(dependencies.store, faults),
     idempotency: new FaultInjectingIdempotency(idempotency, faults),
   };

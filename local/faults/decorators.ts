@@ -13,7 +13,6 @@ import type {
 import type { Order } from '../../lambda/domain/order';
 import type { Payment } from '../../lambda/domain/payment';
 import type {
-  Clock,
   ClaimOutcome,
   Fingerprinted,
   HeldLease,
@@ -31,13 +30,11 @@ import type {
 import { ResponsePersistenceLayer } from '../../lambda/idempotency/persistence';
 import type { FaultInjector } from './fault-injector';
 
-/** `after-charge`: the processor charged (and the charge is reported), nothing written yet. */
+/** `after-charge`: the processor charged, nothing written yet. */
 export class FaultInjectingProcessor implements PaymentProcessor {
-  /** @param clock the instance's: charges are reported with its time */
   constructor(
     private readonly processor: PaymentProcessor,
     private readonly faults: FaultInjector,
-    private readonly clock: Clock,
   ) {}
 
   acceptsPaymentMethod(method: PaymentMethod): boolean {
@@ -46,7 +43,6 @@ export class FaultInjectingProcessor implements PaymentProcessor {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const result = await this.processor.charge(request);
-    this.faults.reportCharge(request.idempotencyKey, result.outcome, this.clock());
     await this.faults.strike('after-charge');
     return result;
   }

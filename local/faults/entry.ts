@@ -3,7 +3,9 @@
  * dependencies, decorated with every fault point. The local server loads it instead of the
  * deployed entries when asked (`FAULT_INJECTION=1`, which the exactly-once checker sets), with
  * random faults from `FAULT_INJECTION_RANDOM` (JSON of `RandomFaults`), on the clock that
- * `LOCAL_CLOCK_SKEW_MS` and `LOCAL_CLOCK_JUMPS_FILE` describe (the wall clock without them).
+ * `LOCAL_CLOCK_SKEW_MS` and `LOCAL_CLOCK_JUMPS_FILE` describe (the wall clock without them), and
+ * with the sandbox processor that `LOCAL_SANDBOX_PROCESSOR_URL` serves to every server of a run
+ * (one of this process's own without it).
  */
 import { parseIdempotentConfig } from '../../lambda/app/config';
 import {
@@ -11,8 +13,9 @@ import {
   createIdempotentDependencies,
   systemClock,
 } from '../../lambda/app/dependencies';
-import { sweeperHandler } from '../../lambda/app/sweeper';
+import { sweeperHandler, type SweeperHandler } from '../../lambda/app/sweeper';
 import { handlersByFunctionId } from '../application';
+import { RemoteSandboxProcessor } from '../shared-sandbox-processor';
 import { withFaultInjection } from './compose';
 import type { LambdaHandler } from '../../lambda/http/handler';
 import {
@@ -34,8 +37,12 @@ if (process.env.FAULT_INJECTION_RANDOM) {
   faults.useRandomFaults(JSON.parse(process.env.FAULT_INJECTION_RANDOM) as RandomFaults);
 }
 
+const processorUrl = process.env.LOCAL_SANDBOX_PROCESSOR_URL;
 const dependencies = withFaultInjection(
-  createIdempotentDependencies(config, client, clock),
+  {
+    ...createIdempotentDependencies(config, client, clock),
+    ...(processorUrl && { processor: new RemoteSandboxProcessor(processorUrl) }),
+  },
   config,
   client,
   faults,
@@ -53,8 +60,13 @@ export const handlers = new Map(
   ]),
 );
 
-/** The sweeper, on the same decorated processor, store and clock. */
-export const sweeper = sweeperHandler(dependencies);
+/** The sweeper, on the same decorated processor, store and clock; each run's summary reported. */
+const sweep = sweeperHandler(dependencies);
+export const sweeper: SweeperHandler = async (event, context) => {
+  const summary = await sweep(event, context);
+  faults.reportSweep(summary);
+  return summary;
+};
 
 function crashingWhenAsked(handler: LambdaHandler): LambdaHandler {
   return (event, context) => {

@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { seededRandom } from '../seeded-random';
+import type { SweepSummary } from '../../lambda/app/sweeper';
 
 export const FAULT_STEPS = [
   /** Before the idempotency layer takes the key's lock. */
@@ -154,18 +155,14 @@ export class FaultInjector {
   }
 
   /**
-   * Reports a charge the processor answered, on stdout like faults (with random faults on): the
-   * exactly-once checker kills the server, so it counts charges from these lines (deduplicated
-   * by idempotency key, as a processor's durable records would) rather than from the sandbox's
-   * memory.
+   * Reports what a sweep did, on stdout like faults (with random faults on): how the
+   * exactly-once checker counts the attempts its servers' sweepers settled.
    */
-  reportCharge(paymentId: string, outcome: string, at: Date): void {
+  reportSweep(summary: SweepSummary): void {
     this.report({
       level: 'INFO',
-      message: 'sandbox charge',
-      paymentId,
-      outcome,
-      at: String(at.getTime()),
+      message: 'sweep',
+      ...Object.fromEntries(Object.entries(summary).map(([name, count]) => [name, String(count)])),
     });
   }
 

@@ -16,6 +16,7 @@ export const FAMILIES = [
   'racing-payers',
   'key-retention',
   'skewed-clocks',
+  'sweeper',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 
@@ -28,6 +29,8 @@ export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
   'key-retention':
     "every clock jumps days, past the processor's 24 h key retention (the replay window: 400 days)",
   'skewed-clocks': 'three server instances on one database, their clocks within the skew margin',
+  sweeper:
+    "every server's sweeper runs every 2 s, settling abandoned attempts as payments find them too",
 };
 
 export interface CheckOptions {

@@ -18,8 +18,14 @@ export interface CheckReport {
     races: number;
     clockJumpedMs: number;
   }>;
+  /** The operator's part: orders flagged, how each was settled, answers they stopped. */
+  readonly reconciliation: Readonly<{
+    orders: number;
+    findings: Readonly<Record<string, number>>;
+    answers: number;
+  }>;
   readonly database: Readonly<{ orders: number; payments: number; succeeded: number }>;
-  /** Keys the sandbox charged successfully (a key charged again after a restart counts once). */
+  /** Payment ids the processor captured money for. */
   readonly charged: number;
   readonly outcomes: Readonly<Record<string, number>>;
   readonly violations: readonly string[];
@@ -65,12 +71,18 @@ export function printReport(
   print(
     `families ${families.enabled.join(', ') || 'none'}: ${families.instances} instance(s), ` +
       `${families.lostReplies} lost replies, ${families.pauses} pauses past the lease, ` +
-      `${families.races} racing payers, clocks jumped ${Math.round(families.clockJumpedMs / 1000)} s`,
+      `${families.races} racing payers, clocks jumped ${Math.round(families.clockJumpedMs / 1000)} s, ` +
+      `${server.sweeps} sweeps settled or flagged ${server.swept} abandoned attempts`,
+  );
+  const { reconciliation } = report;
+  print(
+    `reconciliation: ${reconciliation.orders} orders flagged, settled ${JSON.stringify(reconciliation.findings)}; ` +
+      `${reconciliation.answers} answers order_under_reconciliation before that`,
   );
   print(`outcomes ${JSON.stringify(report.outcomes)}`);
   print(
     `database: ${report.database.orders} orders, ${report.database.payments} payments, ` +
-      `${report.database.succeeded} succeeded; keys charged successfully ${report.charged}`,
+      `${report.database.succeeded} succeeded; payment ids the processor captured ${report.charged}`,
   );
   print(`violations ${report.violations.length} (${report.seconds} s)`);
   for (const violation of report.violations.slice(0, 20)) print(`  ${violation}`);

@@ -6,12 +6,21 @@
  * made two resources, no order was paid or captured twice, every answer holds, and nothing is
  * stuck in progress.
  *
- * The servers share one DynamoDB engine the checker runs (DynamoDB outlives a Lambda
- * instance): a SIGKILL takes a server down, not the data.
+ * The servers share one DynamoDB engine and one sandbox processor, both run by the checker
+ * (DynamoDB and a card processor outlive a Lambda instance): a SIGKILL takes a server down, not
+ * the data or the processor's records. The processor's clock jumps with everyone's, so that it
+ * forgets keys after its retention as a real one does. Orders flagged for reconciliation are
+ * settled at the end as an operator would, and the requests they stopped are sent again.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  SandboxPaymentProcessor,
+  type SandboxLedger,
+} from '../../lambda/adapters/sandbox-payment-processor';
+import { parseConfig } from '../../lambda/app/config';
+import { createOrdersStore } from '../../lambda/app/dependencies';
 import { PAYMENT_LEASE_SECONDS } from '../../lambda/domain/payment';
 import {
   adminClient,
@@ -21,18 +30,27 @@ import {
 } from '../../local/dynamodb-engine';
 import { CRASH_HEADER } from '../../local/faults/fault-injector';
 import { seededRandom } from '../../local/seeded-random';
+import { serveSandboxProcessor } from '../../local/shared-sandbox-processor';
 import {
   startDynamoDbFaultProxy,
   type DynamoDbFaultProxy,
 } from '../../test/integration/support/dynamodb-fault-proxy';
 import type { CheckOptions } from './options';
 import { outcomesOf, type CheckReport } from './report';
-import { ServerProcess, type ReportedCharge, type ServerStats } from './server-process';
+import { reconcileFlaggedOrders, type Reconciliation } from './reconciliation';
+import { ServerProcess, type ServerStats } from './server-process';
 import { readStoredState } from './stored-state';
-import { verifyAnswersAgree, verifyCharges, verifyFirstAnswers, verifyStoredState } from './verify';
+import {
+  verifyAnswersAgree,
+  verifyCharges,
+  verifyFirstAnswers,
+  verifyReconciliationAnswers,
+  verifyStoredState,
+} from './verify';
 import {
   clientTimeout,
   describeRequest,
+  isUnderReconciliation,
   orderRequest,
   paymentRequests,
   racingPaymentRequests,
@@ -57,6 +75,8 @@ const LONG_REPLAY_WINDOW_SECONDS = 400 * 24 * 60 * 60;
 const LOST_REPLY_RATE = 0.02;
 /** Share of scenarios in which a payment dies after its charge and two payers race. */
 const RACING_SHARE = 0.03;
+/** How often each server's sweeper runs, with the sweeper family on. */
+const SWEEP_INTERVAL_SECONDS = 2;
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
 const DISTURBING_CAUSES = (cause: string) =>
   cause === 'client timeout' || cause === 'connection error' || /^5\d\d$/.test(cause);
@@ -102,6 +122,14 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   };
   jump(0);
 
+  // The one processor of the run, on the simulated time: it forgets a key 24 h after its charge.
+  const ledger: SandboxLedger = new Map();
+  const processor = new SandboxPaymentProcessor({
+    ledger,
+    clock: () => new Date(Date.now() + jumpedMs),
+  });
+  const processorService = await serveSandboxProcessor(processor);
+
   const skews = families['skewed-clocks'] ? INSTANCE_SKEWS_MS : [0];
   const servers: ServerProcess[] = [];
   for (const [index, skewMs] of skews.entries()) {
@@ -120,6 +148,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
           crash: 'kill',
         },
         env: {
+          LOCAL_SANDBOX_PROCESSOR_URL: processorService.url,
+          LOCAL_SWEEP_INTERVAL_SECONDS: families.sweeper ? String(SWEEP_INTERVAL_SECONDS) : '0',
           CLOCK_SKEW_MARGIN_MS: String(CLOCK_SKEW_MARGIN_MS),
           LOCAL_CLOCK_SKEW_MS: String(skewMs),
           LOCAL_CLOCK_JUMPS_FILE: jumpsFile,
@@ -174,8 +204,10 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     );
     mergeStats(stats, own);
     for (const answer of answers) {
-      if (answer) record.answers.push(answer);
-      else violations.push(`${describeRequest(request)}: never answered`);
+      if (!answer) violations.push(`${describeRequest(request)}: never answered`);
+      else if (isUnderReconciliation(answer))
+        record.underReconciliation = (record.underReconciliation ?? 0) + 1;
+      else record.answers.push(answer);
     }
     record.initialAnswers = record.answers.length;
     const cause = Object.keys(own.retryCauses).find(DISTURBING_CAUSES);
@@ -200,10 +232,10 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   const jumpEvery = every(jumps.length);
   let nextJumpAt = jumpEvery;
 
-  /** Resolves once some processor charged `paymentId` (or after 10 s, if none does). */
+  /** Resolves once the processor charged `paymentId` (or after 10 s, if it does not). */
   const charged = async (paymentId: string) => {
     const deadline = Date.now() + 10_000;
-    while (!servers.some((server) => server.charges.has(paymentId)) && Date.now() < deadline) {
+    while (!ledger.has(paymentId) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
@@ -250,6 +282,9 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     await Promise.all(payments.map((payment) => exchange(payment)));
   };
 
+  const config = parseConfig({ ORDERS_TABLE_NAME: tables.orders });
+  const operatorsClient = adminClient(engine.endpoint);
+  let reconciliation: Reconciliation = { orderIds: new Set(), findings: {} };
   await Promise.all(servers.map((server) => server.start()));
   log(
     `${servers.length} server(s) on ${servers.map((server) => server.url).join(', ')}; ` +
@@ -274,7 +309,37 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
       }
     });
     await Promise.all(workers);
-    log(`${sent} requests answered; replaying every key once more`);
+    log(`${sent} requests answered; reconciling the flagged orders`);
+    reconciliation = await reconcileFlaggedOrders({
+      store: createOrdersStore(config, operatorsClient),
+      processor,
+      clock: () => new Date(Date.now() + jumpedMs),
+      stopAttempts: async () => {
+        log('every server restarts: no attempt runs while the operator settles');
+        await Promise.all(servers.map((server) => server.kill()));
+        await Promise.all(servers.map((server) => server.whenReady()));
+      },
+    });
+    // The requests a flagged order stopped are sent again, now that it is settled.
+    const stopped = exchanges.filter(
+      (record) => record.underReconciliation && record.answers.length === 0,
+    );
+    log(
+      `${reconciliation.orderIds.size} orders reconciled ${JSON.stringify(reconciliation.findings)}; ` +
+        `${stopped.length} requests they stopped sent again; replaying every key once more`,
+    );
+    await Promise.all(
+      stopped.map(async (record) => {
+        record.disturbed ??= 'its order was flagged for reconciliation, then settled';
+        const answer = await sendUntilAnswered(send, record.request, stats, random);
+        const described = describeRequest(record.request);
+        if (!answer) violations.push(`${described}: never answered once its order was settled`);
+        else if (isUnderReconciliation(answer))
+          violations.push(`${described}: still under reconciliation once its order was settled`);
+        else record.answers.push(answer);
+        record.initialAnswers = record.answers.length;
+      }),
+    );
     // The final replay: every key answers as it did, from its stored record (none stuck).
     await Promise.all(
       chunk(exchanges, options.concurrency * 2).map(async (slice) => {
@@ -291,6 +356,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     await proxy?.close();
+    await processorService.close();
+    operatorsClient.destroy();
   }
 
   // A fault that struck a request may have cut its first execution short.
@@ -301,7 +368,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     const fault = struck.get(record.request.idempotencyKey);
     if (fault) record.disturbed ??= `${fault.fault} at ${fault.step}`;
   }
-  const charges = verifyCharges(mergedCharges(servers), exchanges);
+  const charges = verifyCharges(ledger, exchanges);
   const state = await readStoredState(engine.endpoint, tables).finally(() => engine.stop());
   const stored = verifyStoredState(state, exchanges, charges.chargedByOrder);
   violations.push(
@@ -309,6 +376,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     ...stored.violations,
     ...verifyAnswersAgree(exchanges),
     ...verifyFirstAnswers(exchanges),
+    ...verifyReconciliationAnswers(exchanges, reconciliation.orderIds),
   );
   rmSync(workDir, { recursive: true, force: true });
 
@@ -331,6 +399,11 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
       races,
       clockJumpedMs: jumpedMs,
     },
+    reconciliation: {
+      orders: reconciliation.orderIds.size,
+      findings: reconciliation.findings,
+      answers: exchanges.reduce((sum, record) => sum + (record.underReconciliation ?? 0), 0),
+    },
     database: {
       orders: state.orders.size,
       payments: state.payments.size,
@@ -352,24 +425,11 @@ function mergeStats(into: ClientStats, from: ClientStats): void {
 }
 
 function totalStats(servers: readonly ServerProcess[]): ServerStats {
-  const total: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0 };
+  const total: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0, sweeps: 0, swept: 0 };
   for (const { stats } of servers) {
-    total.starts += stats.starts;
-    total.kills += stats.kills;
-    total.crashes += stats.crashes;
-    total.faults += stats.faults;
+    for (const name of Object.keys(total) as (keyof ServerStats)[]) total[name] += stats[name];
   }
   return total;
-}
-
-function mergedCharges(servers: readonly ServerProcess[]): Map<string, ReportedCharge[]> {
-  const charges = new Map<string, ReportedCharge[]>();
-  for (const server of servers) {
-    for (const [paymentId, reported] of server.charges) {
-      charges.set(paymentId, [...(charges.get(paymentId) ?? []), ...reported]);
-    }
-  }
-  return charges;
 }
 
 /** `items` dealt round robin into `parts` slices. */

@@ -23,15 +23,8 @@ export interface ServerProcessOptions {
   readonly tables: { readonly orders: string; readonly idempotency: string };
   /** Random faults of every server started; the seed is varied per start. */
   readonly faults: RandomFaults;
-  /** More environment of the server: its clock, its replay window. */
+  /** More environment of the server: its clock, its replay window, its processor, its sweeper. */
   readonly env?: Readonly<Record<string, string>>;
-}
-
-/** One charge a sandbox processor reported: its outcome, and when by the server's clock. */
-export interface ReportedCharge {
-  readonly outcome: string;
-  /** Epoch ms by the clock of the server that charged. */
-  readonly at: number;
 }
 
 /** One fault a server reported striking. */
@@ -53,13 +46,15 @@ export interface ServerStats {
   crashes: number;
   /** Faults the servers reported injecting. */
   faults: number;
+  /** Sweeper runs the servers reported, and the abandoned attempts those runs settled. */
+  sweeps: number;
+  /** Abandoned attempts the sweepers recorded (charged or looked up), or flagged. */
+  swept: number;
 }
 
 export class ServerProcess {
   readonly url: string;
-  readonly stats: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0 };
-  /** Every charge the sandbox processors reported, across restarts: payment id → charges. */
-  readonly charges = new Map<string, ReportedCharge[]>();
+  readonly stats: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0, sweeps: 0, swept: 0 };
   /** Every fault the servers reported, across restarts. */
   readonly faults: ReportedFault[] = [];
   private child: ChildProcess | undefined;
@@ -109,14 +104,10 @@ export class ServerProcess {
     await exited;
   }
 
-  private recordCharge(line: string): void {
-    const { paymentId, outcome, at } = JSON.parse(line) as {
-      paymentId: string;
-      outcome: string;
-      at: string;
-    };
-    const charge = { outcome, at: Number(at) };
-    this.charges.set(paymentId, [...(this.charges.get(paymentId) ?? []), charge]);
+  private recordSweep(line: string): void {
+    const { recorded, flagged } = JSON.parse(line) as Record<string, string>;
+    this.stats.sweeps += 1;
+    this.stats.swept += Number(recorded) + Number(flagged);
   }
 
   private recordFault(line: string): void {
@@ -164,7 +155,7 @@ export class ServerProcess {
     const listening = new Promise<void>((resolve, reject) => {
       lines.on('line', (line) => {
         if (line.includes('"fault injected"')) this.recordFault(line);
-        else if (line.includes('"sandbox charge"')) this.recordCharge(line);
+        else if (line.includes('"message":"sweep"')) this.recordSweep(line);
         else if (line.startsWith('Payments API listening')) resolve();
         else if (!line.startsWith('{')) output = (output + line + '\n').slice(-4000);
       });

@@ -1,12 +1,12 @@
 /**
  * The checks, as pure functions of what the run observed: the answers every client got, the
- * charges the sandbox processors reported, and what the database holds. Each returns the
+ * charges the processor made, and what the database holds. Each returns the
  * violations it finds, as lines a person can act on.
  */
+import type { SandboxCharge } from '../../lambda/adapters/sandbox-payment-processor';
 import { problemTypeOf } from '../../lambda/http/problems';
 import { orderKey, paymentKey } from '../../lambda/store/keys';
 import { localPrincipal } from '../../local/proxy-event';
-import type { ReportedCharge } from './server-process';
 import type { Item, StoredState } from './stored-state';
 import { describeRequest, type Exchange, type LogicalRequest, type Answer } from './workload';
 
@@ -33,24 +33,16 @@ export function verifyAnswersAgree(exchanges: readonly Exchange[]): string[] {
 }
 
 /**
- * How long a processor honours an idempotency key (Stripe may prune one after 24 hours): a
- * key charged again later is a second capture.
- */
-export const PROCESSOR_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The processor's side: which keys were charged successfully, by order, and that none was
- * captured twice. A key charged again within the processor's key retention is the same charge,
- * as a processor's durable idempotency records would make it (the sandbox's records die with
- * the server); charged again after it, it is a second capture.
+ * The processor's side, from its own ledger (every charge it made, the one processor all the
+ * servers shared): which payment ids captured money, by order, and that none was charged twice.
+ * The processor charges a key again only once it has forgotten the key (after its retention):
+ * a second capture, which no recovery may ever cause.
  *
- * @param charges every charge the sandbox processors reported: payment id → charges, with the
- *   time of the charging server's clock
+ * @param ledger every charge the processor made: payment id → charges, oldest first
  */
 export function verifyCharges(
-  charges: ReadonlyMap<string, readonly ReportedCharge[]>,
+  ledger: ReadonlyMap<string, readonly SandboxCharge[]>,
   exchanges: readonly Exchange[],
-  keyRetentionMs = PROCESSOR_KEY_RETENTION_MS,
 ): {
   readonly chargedByOrder: ReadonlyMap<string, readonly string[]>;
   readonly violations: string[];
@@ -58,17 +50,16 @@ export function verifyCharges(
   const violations: string[] = [];
   const requestOf = new Map(exchanges.map(({ request }) => [request.resourceId, request]));
   const chargedByOrder = new Map<string, string[]>();
-  for (const [paymentId, reported] of charges) {
+  for (const [paymentId, charges] of ledger) {
     const request = requestOf.get(paymentId);
     if (!request) {
       violations.push(`${paymentId}: charged, but no key derives it`);
       continue;
     }
-    const outcomes = reported.map((charge) => charge.outcome);
-    if (new Set(outcomes).size > 1)
-      violations.push(`${paymentId}: charged with outcomes ${outcomes.join(', ')}`);
-    const captures = capturesOf(reported, keyRetentionMs);
+    const captures = charges.filter(({ outcome }) => outcome.outcome === 'succeeded').length;
     if (captures > 1) violations.push(`${paymentId}: captured ${captures} times`);
+    else if (charges.length > 1)
+      violations.push(`${paymentId}: charged ${charges.length} times under one processor key`);
     if (captures === 0) continue;
     const orderId = (request.body as { orderId: string }).orderId;
     chargedByOrder.set(orderId, [...(chargedByOrder.get(orderId) ?? []), paymentId]);
@@ -76,16 +67,24 @@ export function verifyCharges(
   return { chargedByOrder, violations };
 }
 
-/** Charges of one key that captured money: each one the key's retention after the last. */
-function capturesOf(charges: readonly ReportedCharge[], keyRetentionMs: number): number {
-  let captures = 0;
-  let honouredUntil = -Infinity;
-  for (const charge of [...charges].sort((a, b) => a.at - b.at)) {
-    if (charge.outcome !== 'succeeded' || charge.at < honouredUntil) continue;
-    captures += 1;
-    honouredUntil = charge.at + keyRetentionMs;
-  }
-  return captures;
+/**
+ * A payment was answered 409 `order_under_reconciliation` only while its order was flagged for
+ * reconciliation (`flaggedOrderIds`: the orders the operator found flagged once the workload
+ * was done; only the operator clears a flag).
+ */
+export function verifyReconciliationAnswers(
+  exchanges: readonly Exchange[],
+  flaggedOrderIds: ReadonlySet<string>,
+): string[] {
+  return exchanges
+    .filter(({ request, underReconciliation }) => {
+      const orderId = (request.body as { orderId?: string }).orderId ?? '';
+      return (underReconciliation ?? 0) > 0 && !flaggedOrderIds.has(orderId);
+    })
+    .map(
+      ({ request }) =>
+        `${describeRequest(request)}: answered order_under_reconciliation, yet its order was never flagged`,
+    );
 }
 
 const CONFLICTS = new Set(['order_already_paid', 'payment_in_progress']);

@@ -34,6 +34,12 @@ export interface Exchange {
   /** How many of `answers` the sending clients got (the rest: the final replay). */
   initialAnswers?: number;
   /**
+   * How many times a client was answered 409 `order_under_reconciliation`: kept out of
+   * `answers`, as the API does not store it. The client sends again once the operator settled
+   * the order.
+   */
+  underReconciliation?: number;
+  /**
    * Why its first execution's answer may never have reached a client: a fault struck it, a
    * server died while it was in flight, a client gave up waiting. Then a first answer may be
    * a replay of what the execution stored.
@@ -78,10 +84,37 @@ export function orderRequest(random: () => number, run: string, index: number): 
   };
 }
 
+type PayableOrder = { tenant: string; id: string; amount: number; currency: string };
+
+/** A payment of the whole `order` with `token`, under `idempotencyKey`. */
+function paymentRequest(
+  order: PayableOrder,
+  idempotencyKey: string,
+  token: string,
+): LogicalRequest {
+  return {
+    tenant: order.tenant,
+    path: '/payments',
+    idempotencyKey,
+    body: {
+      orderId: order.id,
+      amount: order.amount,
+      currency: order.currency,
+      paymentMethod: { type: 'card', token },
+    },
+    resourceId: deriveResourceId(
+      'pay',
+      localPrincipal(order.tenant),
+      'POST /payments',
+      idempotencyKey,
+    ),
+  };
+}
+
 /** Several keys trying to pay one order: mostly good cards, some declined. */
 export function paymentRequests(
   random: () => number,
-  order: { tenant: string; id: string; amount: number; currency: string },
+  order: PayableOrder,
   run: string,
   index: number,
 ): LogicalRequest[] {
@@ -90,24 +123,7 @@ export function paymentRequests(
   return Array.from({ length: count }, (_, attempt) => {
     const token =
       random() < 0.7 ? 'tok_visa' : random() < 0.5 ? 'tok_chargeDeclined' : 'tok_insufficientFunds';
-    const idempotencyKey = `${run}-payment-${index}-${attempt}`;
-    return {
-      tenant: order.tenant,
-      path: '/payments',
-      idempotencyKey,
-      body: {
-        orderId: order.id,
-        amount: order.amount,
-        currency: order.currency,
-        paymentMethod: { type: 'card', token },
-      },
-      resourceId: deriveResourceId(
-        'pay',
-        localPrincipal(order.tenant),
-        'POST /payments',
-        idempotencyKey,
-      ),
-    };
+    return paymentRequest(order, `${run}-payment-${index}-${attempt}`, token);
   });
 }
 
@@ -116,31 +132,14 @@ export function paymentRequests(
  * and `other`, which arrives with `dying`'s retry once its lease expired. Both good cards.
  */
 export function racingPaymentRequests(
-  order: { tenant: string; id: string; amount: number; currency: string },
+  order: PayableOrder,
   run: string,
   index: number,
 ): [dying: LogicalRequest, other: LogicalRequest] {
-  const payment = (role: string): LogicalRequest => {
-    const idempotencyKey = `${run}-race-${index}-${role}`;
-    return {
-      tenant: order.tenant,
-      path: '/payments',
-      idempotencyKey,
-      body: {
-        orderId: order.id,
-        amount: order.amount,
-        currency: order.currency,
-        paymentMethod: { type: 'card', token: 'tok_visa' },
-      },
-      resourceId: deriveResourceId(
-        'pay',
-        localPrincipal(order.tenant),
-        'POST /payments',
-        idempotencyKey,
-      ),
-    };
-  };
-  return [payment('dying'), payment('other')];
+  return [
+    paymentRequest(order, `${run}-race-${index}-dying`, 'tok_visa'),
+    paymentRequest(order, `${run}-race-${index}-other`, 'tok_visa'),
+  ];
 }
 
 const CLIENT_TIMEOUT_MS = 20_000;
@@ -192,6 +191,10 @@ export async function sendUntilAnswered(
   }
   return undefined;
 }
+
+/** The answer to a payment of an order flagged for reconciliation, which no retry changes. */
+export const isUnderReconciliation = (answer: Answer) =>
+  answer.status === 409 && codeOf(answer.body) === 'order_under_reconciliation';
 
 function codeOf(body: string): string {
   try {

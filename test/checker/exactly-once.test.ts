@@ -1,31 +1,34 @@
 /**
  * A small run of the exactly-once checker (`npm run check:exactly-once`): local servers as child
  * processes on one engine, SIGKILLed and restarted, random faults at every step, concurrent
- * clients retrying with the same keys, and the workload families of issue 12. 10,000 requests are run by hand (docs/idempotency.md).
+ * clients retrying with the same keys, and every workload family of issue 12. 10,000 requests
+ * are run by hand (docs/idempotency.md).
  */
 import { FAMILIES, type Family } from '../../scripts/exactly-once/options';
 import { printReport } from '../../scripts/exactly-once/report';
 import { runExactlyOnceCheck } from '../../scripts/exactly-once/run';
 
-it('finds no violation in a few hundred requests with kills, faults and the families of issue 12', async () => {
+it('finds no violation in a few hundred requests with kills, faults and every family of issue 12', async () => {
   const report = await runExactlyOnceCheck({
     requests: 250,
     seed: 4,
     concurrency: 16,
     kills: 2,
     faultRate: 0.01,
-    // Every family but the processor's key retention, whose jumps of days find issue 12's
-    // hole 1 (a late recovery captures again) until recoveries settle old attempts by lookup.
-    families: Object.fromEntries(
-      FAMILIES.map((family) => [family, family !== 'key-retention']),
-    ) as Record<Family, boolean>,
+    families: Object.fromEntries(FAMILIES.map((family) => [family, true])) as Record<
+      Family,
+      boolean
+    >,
   });
   const lines: string[] = [];
   printReport(report, (line) => lines.push(line));
 
   expect(report.violations).toEqual([]);
   expect(report.requests).toBeGreaterThanOrEqual(250);
-  expect(report.server.kills).toBe(2);
+  // Two SIGKILLs spread over the run; one more of each server if the operator reconciled.
+  expect(report.server.kills).toBeGreaterThanOrEqual(2);
+  expect(report.families.enabled).toEqual(FAMILIES);
+  expect(report.server.sweeps).toBeGreaterThan(0);
   expect(report.server.faults).toBeGreaterThan(0);
   expect(report.retries).toBeGreaterThan(0);
   // The run's figures, for whoever reads the test output.

@@ -14,6 +14,7 @@ describe('the checker command line', () => {
         'racing-payers': true,
         'key-retention': true,
         'skewed-clocks': true,
+        sweeper: true,
       },
     });
   });

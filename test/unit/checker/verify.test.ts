@@ -1,12 +1,13 @@
 import { orderKey, paymentKey } from '../../../lambda/store/keys';
 import { localPrincipal } from '../../../local/proxy-event';
-import type { ReportedCharge } from '../../../scripts/exactly-once/server-process';
+import type { SandboxCharge } from '../../../lambda/adapters/sandbox-payment-processor';
 import type { Item, StoredState } from '../../../scripts/exactly-once/stored-state';
 import {
   verifyAnswer,
   verifyAnswersAgree,
   verifyCharges,
   verifyFirstAnswers,
+  verifyReconciliationAnswers,
   verifyStoredState,
 } from '../../../scripts/exactly-once/verify';
 import type { Answer, Exchange, LogicalRequest } from '../../../scripts/exactly-once/workload';
@@ -37,7 +38,17 @@ const anAnswer = (status: number, body: unknown, replayed = false): Answer => ({
   replayed,
 });
 const DAY_MS = 24 * 60 * 60 * 1000;
-const aCharge = (outcome: string, at = Date.parse(createdAt)): ReportedCharge => ({ outcome, at });
+/** A charge the processor made under `idempotencyKey`, as its ledger holds it. */
+const aCharge = (
+  outcome: 'succeeded' | 'declined',
+  at = Date.parse(createdAt),
+  idempotencyKey = 'pay_1',
+): SandboxCharge => ({
+  idempotencyKey,
+  outcome:
+    outcome === 'succeeded' ? { outcome } : { outcome, declineCode: 'card_declined' as const },
+  at,
+});
 const aPayment = (id: string, status = 'SUCCEEDED') => ({
   id,
   orderId: order.id,
@@ -66,7 +77,7 @@ function aCleanRun() {
     unexpectedItems: [],
     incompleteIdempotencyRecords: 0,
   };
-  const charges = new Map([['pay_1', [aCharge('succeeded')]]]);
+  const charges = new Map<string, SandboxCharge[]>([['pay_1', [aCharge('succeeded')]]]);
   return { exchanges, state, charges };
 }
 
@@ -108,7 +119,7 @@ describe('the checker', () => {
       request: aPaymentRequest('pay_2'),
       answers: [anAnswer(409, { code: 'order_already_paid' })],
     });
-    run.charges.set('pay_2', [aCharge('succeeded')]);
+    run.charges.set('pay_2', [aCharge('succeeded', Date.parse(createdAt), 'pay_2')]);
 
     expect(violationsOf(run)).toContain('ord_1: charged by pay_1, pay_2, succeeded: pay_1');
   });
@@ -179,17 +190,42 @@ describe('the checker', () => {
     ]);
   });
 
-  it.each([
-    ['within the key retention: one capture', 0.5 * DAY_MS, []],
-    ['after the key retention: a second capture', 1.5 * DAY_MS, ['pay_1: captured 2 times']],
-  ])('counts a key charged again %s', (_, laterMs, expected) => {
+  it('finds a payment id the processor captured twice (it had forgotten the key)', () => {
     const run = aCleanRun();
     run.charges.set('pay_1', [
       aCharge('succeeded'),
-      aCharge('succeeded', Date.parse(createdAt) + laterMs),
+      aCharge('succeeded', Date.parse(createdAt) + 1.5 * DAY_MS),
     ]);
 
-    expect(violationsOf(run)).toEqual(expected);
+    expect(violationsOf(run)).toEqual(['pay_1: captured 2 times']);
+  });
+
+  it('finds a declined payment id charged again under its key', () => {
+    const run = aCleanRun();
+    run.charges.set('pay_2', [
+      aCharge('declined', Date.parse(createdAt), 'pay_2'),
+      aCharge('declined', Date.parse(createdAt) + 1.5 * DAY_MS, 'pay_2'),
+    ]);
+    run.exchanges.push({
+      request: aPaymentRequest('pay_2'),
+      answers: [anAnswer(409, { code: 'order_already_paid' })],
+    });
+
+    expect(violationsOf(run)).toEqual(['pay_2: charged 2 times under one processor key']);
+  });
+
+  it('finds order_under_reconciliation answered for an order that was never flagged', () => {
+    const run = aCleanRun();
+    run.exchanges.push({
+      request: aPaymentRequest('pay_2'),
+      answers: [anAnswer(409, { code: 'order_already_paid' })],
+      underReconciliation: 1,
+    });
+
+    expect(verifyReconciliationAnswers(run.exchanges, new Set(['ord_1']))).toEqual([]);
+    expect(verifyReconciliationAnswers(run.exchanges, new Set())).toEqual([
+      '/payments acme/key-pay_2: answered order_under_reconciliation, yet its order was never flagged',
+    ]);
   });
 
   it.each([

@@ -1,0 +1,129 @@
+/**
+ * One sandbox processor shared by several local servers, as every instance of a deployment
+ * shares one real processor: whoever runs them (the exactly-once checker) serves a
+ * {@link SandboxPaymentProcessor} over HTTP on loopback, and each server it starts with
+ * `LOCAL_SANDBOX_PROCESSOR_URL` charges and looks charges up through it. Its ledger and its
+ * clock belong to whoever serves it: a server killed mid-charge takes nothing of the processor's
+ * records with it, and a charge made by one instance is found by another's lookup.
+ *
+ *   POST /charges              a ChargeRequest   → 200 ChargeResult
+ *   GET  /charges/<paymentId>                    → 200 ChargeLookup
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  isSandboxPaymentMethod,
+  type SandboxPaymentProcessor,
+} from '../lambda/adapters/sandbox-payment-processor';
+import type {
+  ChargeLookup,
+  ChargeRequest,
+  ChargeResult,
+  PaymentMethod,
+  PaymentProcessor,
+} from '../lambda/domain/payment-processor';
+
+export interface SandboxProcessorService {
+  /** Where the servers reach it: `LOCAL_SANDBOX_PROCESSOR_URL`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const CHARGES = '/charges';
+
+/** Serves `processor` on a free loopback port until closed. */
+export async function serveSandboxProcessor(
+  processor: SandboxPaymentProcessor,
+): Promise<SandboxProcessorService> {
+  const server = createServer((request, response) => {
+    answer(processor, request).then(
+      (result) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(result));
+      },
+      (error: Error) => {
+        response.writeHead(error instanceof NotFound ? 404 : 400, {
+          'content-type': 'application/json',
+        });
+        response.end(JSON.stringify({ message: error.message }));
+      },
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+class NotFound extends Error {}
+
+async function answer(
+  processor: SandboxPaymentProcessor,
+  request: IncomingMessage,
+): Promise<ChargeResult | ChargeLookup> {
+  const url = new URL(request.url ?? '/', 'http://processor');
+  if (request.method === 'POST' && url.pathname === CHARGES) {
+    return processor.charge(JSON.parse(await bodyOf(request)) as ChargeRequest);
+  }
+  const paymentId = url.pathname.startsWith(`${CHARGES}/`)
+    ? decodeURIComponent(url.pathname.slice(CHARGES.length + 1))
+    : '';
+  if (request.method === 'GET' && paymentId !== '') return processor.lookUpCharge(paymentId);
+  throw new NotFound(`no ${request.method} ${url.pathname}`);
+}
+
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of request) body += String(chunk);
+  return body;
+}
+
+/** How long a call may take before the server treats the processor as unreachable. */
+const CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * The processor port over the shared sandbox at `url`. Which cards it takes is the sandbox's
+ * fixed list, known without asking; a charge or a lookup that fails (unreachable, refused)
+ * throws, as a real processor's client would.
+ */
+export class RemoteSandboxProcessor implements PaymentProcessor {
+  constructor(private readonly url: string) {}
+
+  acceptsPaymentMethod(method: PaymentMethod): boolean {
+    return isSandboxPaymentMethod(method);
+  }
+
+  charge(request: ChargeRequest): Promise<ChargeResult> {
+    return this.call<ChargeResult>(CHARGES, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  }
+
+  lookUpCharge(paymentId: string): Promise<ChargeLookup> {
+    return this.call<ChargeLookup>(`${CHARGES}/${encodeURIComponent(paymentId)}`, {
+      method: 'GET',
+    });
+  }
+
+  private async call<T>(path: string, init: RequestInit): Promise<T> {
+    const response = await fetch(`${this.url}${path}`, {
+      ...init,
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
+    const body = await response.text();
+    if (!response.ok) {
+      throw new Error(`sandbox processor answered ${response.status} to ${path}: ${body}`);
+    }
+    return JSON.parse(body) as T;
+  }
+}
