@@ -121,13 +121,12 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     renameSync(`${jumpsFile}.next`, jumpsFile);
   };
   jump(0);
+  /** The time of a clock without skew: the processor's, the operator's. */
+  const simulatedClock = () => new Date(Date.now() + jumpedMs);
 
   // The one processor of the run, on the simulated time: it forgets a key 24 h after its charge.
   const ledger: SandboxLedger = new Map();
-  const processor = new SandboxPaymentProcessor({
-    ledger,
-    clock: () => new Date(Date.now() + jumpedMs),
-  });
+  const processor = new SandboxPaymentProcessor({ ledger, clock: simulatedClock });
   const processorService = await serveSandboxProcessor(processor);
 
   const skews = families['skewed-clocks'] ? INSTANCE_SKEWS_MS : [0];
@@ -282,8 +281,44 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     await Promise.all(payments.map((payment) => exchange(payment)));
   };
 
-  const config = parseConfig({ ORDERS_TABLE_NAME: tables.orders });
-  const operatorsClient = adminClient(engine.endpoint);
+  /**
+   * The operator settles every flagged order, from the processor's ledger, with no attempt
+   * running; then the requests that a flagged order stopped are sent again.
+   */
+  const reconcile = async (): Promise<Reconciliation> => {
+    const operatorsClient = adminClient(engine.endpoint);
+    const reconciliation = await reconcileFlaggedOrders({
+      store: createOrdersStore(parseConfig({ ORDERS_TABLE_NAME: tables.orders }), operatorsClient),
+      processor,
+      clock: simulatedClock,
+      stopAttempts: async () => {
+        log('every server restarts: no attempt runs while the operator settles');
+        await Promise.all(servers.map((server) => server.kill()));
+        await Promise.all(servers.map((server) => server.whenReady()));
+      },
+    }).finally(() => operatorsClient.destroy());
+    const stopped = exchanges.filter(
+      (record) => record.underReconciliation && record.answers.length === 0,
+    );
+    log(
+      `${reconciliation.orderIds.size} orders reconciled ${JSON.stringify(reconciliation.findings)}; ` +
+        `sending the ${stopped.length} requests they stopped again`,
+    );
+    await Promise.all(
+      stopped.map(async (record) => {
+        record.disturbed ??= 'its order was flagged for reconciliation, then settled';
+        const answer = await sendUntilAnswered(send, record.request, stats, random);
+        const described = describeRequest(record.request);
+        if (!answer) violations.push(`${described}: never answered once its order was settled`);
+        else if (isUnderReconciliation(answer))
+          violations.push(`${described}: still under reconciliation once its order was settled`);
+        else record.answers.push(answer);
+        record.initialAnswers = record.answers.length;
+      }),
+    );
+    return reconciliation;
+  };
+
   let reconciliation: Reconciliation = { orderIds: new Set(), findings: {} };
   await Promise.all(servers.map((server) => server.start()));
   log(
@@ -310,36 +345,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     });
     await Promise.all(workers);
     log(`${sent} requests answered; reconciling the flagged orders`);
-    reconciliation = await reconcileFlaggedOrders({
-      store: createOrdersStore(config, operatorsClient),
-      processor,
-      clock: () => new Date(Date.now() + jumpedMs),
-      stopAttempts: async () => {
-        log('every server restarts: no attempt runs while the operator settles');
-        await Promise.all(servers.map((server) => server.kill()));
-        await Promise.all(servers.map((server) => server.whenReady()));
-      },
-    });
-    // The requests a flagged order stopped are sent again, now that it is settled.
-    const stopped = exchanges.filter(
-      (record) => record.underReconciliation && record.answers.length === 0,
-    );
-    log(
-      `${reconciliation.orderIds.size} orders reconciled ${JSON.stringify(reconciliation.findings)}; ` +
-        `${stopped.length} requests they stopped sent again; replaying every key once more`,
-    );
-    await Promise.all(
-      stopped.map(async (record) => {
-        record.disturbed ??= 'its order was flagged for reconciliation, then settled';
-        const answer = await sendUntilAnswered(send, record.request, stats, random);
-        const described = describeRequest(record.request);
-        if (!answer) violations.push(`${described}: never answered once its order was settled`);
-        else if (isUnderReconciliation(answer))
-          violations.push(`${described}: still under reconciliation once its order was settled`);
-        else record.answers.push(answer);
-        record.initialAnswers = record.answers.length;
-      }),
-    );
+    reconciliation = await reconcile();
+    log('replaying every key once more');
     // The final replay: every key answers as it did, from its stored record (none stuck).
     await Promise.all(
       chunk(exchanges, options.concurrency * 2).map(async (slice) => {
@@ -357,7 +364,6 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     await Promise.all(servers.map((server) => server.stop()));
     await proxy?.close();
     await processorService.close();
-    operatorsClient.destroy();
   }
 
   // A fault that struck a request may have cut its first execution short.
