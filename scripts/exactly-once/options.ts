@@ -27,7 +27,7 @@ export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
   'racing-payers':
     "a payment dies after its charge; once its lease expired, its retry and another key's payment race",
   'key-retention':
-    "every clock jumps days, past the processor's 24 h key retention (the replay window: 400 days)",
+    "every clock jumps days, past the processor's 24 h key retention (the replay window: 400 days); a third of the racing payers come a day later",
   'skewed-clocks': 'three server instances on one database, their clocks within the skew margin',
   sweeper:
     "every server's sweeper runs every 2 s, settling abandoned attempts as payments find them too",

@@ -16,6 +16,8 @@ export interface CheckReport {
     lostReplies: number;
     pauses: number;
     races: number;
+    /** Races that came a day later, past the processor's key retention. */
+    lateRaces: number;
     clockJumpedMs: number;
   }>;
   /** The operator's part: orders flagged, how each was settled, answers they stopped. */
@@ -71,7 +73,7 @@ export function printReport(
   print(
     `families ${families.enabled.join(', ') || 'none'}: ${families.instances} instance(s), ` +
       `${families.lostReplies} lost replies, ${families.pauses} pauses past the lease, ` +
-      `${families.races} racing payers, clocks jumped ${Math.round(families.clockJumpedMs / 1000)} s, ` +
+      `${families.races} racing payers (${families.lateRaces} a day later), clocks jumped ${Math.round(families.clockJumpedMs / 1000)} s, ` +
       `${server.sweeps} sweeps settled or flagged ${server.swept} abandoned attempts`,
   );
   const { reconciliation } = report;

@@ -75,6 +75,8 @@ const LONG_REPLAY_WINDOW_SECONDS = 400 * 24 * 60 * 60;
 const LOST_REPLY_RATE = 0.02;
 /** Share of scenarios in which a payment dies after its charge and two payers race. */
 const RACING_SHARE = 0.03;
+/** Share of those races that come after the processor's key retention, with that family on. */
+const LATE_RACING_SHARE = 1 / 3;
 /** How often each server's sweeper runs, with the sweeper family on. */
 const SWEEP_INTERVAL_SECONDS = 2;
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
@@ -166,6 +168,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   const violations: string[] = [];
   let duplicateSends = 0;
   let races = 0;
+  let lateRaces = 0;
 
   const send = async (request: LogicalRequest, headers: Record<string, string> = {}) => {
     const server = servers[Math.floor(random() * servers.length)] ?? servers[0];
@@ -258,8 +261,11 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     const payable = { tenant: order.tenant, id, amount, currency };
     if (families['racing-payers'] && random() < RACING_SHARE) {
       // Issue 12, hole 2: X dies after its charge; once its lease expired, X's retry and
-      // another key Y arrive together.
+      // another key Y arrive together. With key retention, a third of them come a day later,
+      // when the processor has forgotten X's key (hole 1).
+      const late = families['key-retention'] && random() < LATE_RACING_SHARE;
       races += 1;
+      if (late) lateRaces += 1;
       const [dying, other] = racingPaymentRequests(payable, run, index);
       sent += 2;
       // It never answers: the client gives up on it, and comes back once the lease expired.
@@ -268,8 +274,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         () => {},
       );
       await charged(dying.resourceId);
-      // Its lease expires: every clock jumps past it (a pause of the whole world).
-      jump(PAST_THE_LEASE_MS);
+      // Its lease expires: every clock jumps past it (a pause of the whole world), or a day.
+      jump(late ? PAST_THE_RETENTION_MS : PAST_THE_LEASE_MS);
       await Promise.all([
         exchange(dying, { senders: 1, disturbed: 'it died after its charge, on purpose' }),
         exchange(other, { senders: 1 }),
@@ -403,6 +409,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         .flatMap((server) => server.faults)
         .filter((fault) => fault.fault === 'delay' && fault.ms === PAST_THE_LEASE_MS).length,
       races,
+      lateRaces,
       clockJumpedMs: jumpedMs,
     },
     reconciliation: {
