@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -24,6 +26,9 @@ import { idempotencyTableSchema } from '../store/table-schema';
 
 type SaveInProgressArguments = Parameters<DynamoDBPersistenceLayer['saveInProgress']>;
 type SaveSuccessArguments = Parameters<DynamoDBPersistenceLayer['saveSuccess']>;
+type DeleteRecordArguments = Parameters<DynamoDBPersistenceLayer['deleteRecord']>;
+/** What Powertools hashes a request's key from: the same object through one invocation. */
+type CallPayload = SaveInProgressArguments[0];
 
 /** Attribute names of an idempotency record: Powertools' own, the key and expiry ours. */
 const attribute = {
@@ -83,6 +88,14 @@ interface PendingLock {
  *   the failure, tells that the request holds the lock. Without it the request would get 409
  *   for its own lock, and the key would stay locked until the lock expired.
  *
+ * The result is saved, and the record of a failed request deleted, only while the record is still
+ * the request's own lock (its token), where Powertools writes unconditionally. A request that
+ * outlived its lock (a process paused past it, a clock skewed past the margin) would otherwise
+ * overwrite or delete the lock of the request that took the key over, and a third request could
+ * then run alongside that one. Such a request's result is not saved: it fails with
+ * {@link IdempotencyLockLost}, and the client's retry gets the answer of the request holding the
+ * key.
+ *
  * Powertools leaves the record INPROGRESS when saving the result fails, so every retry would
  * get 409 until the in-progress expiry (the rest of the Lambda timeout). Deleting it lets the
  * retry run again at once; that is safe because re-execution finds its own earlier write
@@ -96,6 +109,14 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
   readonly #clockSkewMarginMs: number;
   /** Locks between `saveInProgress` and their write, by hashed idempotency key. */
   readonly #pendingLocks = new Map<string, PendingLock>();
+  /** The token of the lock each request's payload took (or tried to take). */
+  readonly #lockTokens = new WeakMap<object, string>();
+  /**
+   * The token an update or delete of a record is conditioned on, by hashed idempotency key: set
+   * just before Powertools' `saveSuccess` or `deleteRecord`, which call `_updateRecord` or
+   * `_deleteRecord` before anything else can run, and taken there.
+   */
+  readonly #writeTokens = new Map<string, string>();
 
   constructor(options: ResponsePersistenceOptions) {
     const { clock, clockSkewMarginMs, ...dynamoDb } = options;
@@ -123,6 +144,7 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
       token: randomUUID(),
     };
     this.#pendingLocks.set(key, lock);
+    if (isObject(data)) this.#lockTokens.set(data, lock.token);
     try {
       await super.saveInProgress(data, lock.durationMs);
     } finally {
@@ -133,10 +155,97 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
 
   override async saveSuccess(...[data, result]: SaveSuccessArguments): Promise<void> {
     try {
+      this.#conditionNextWriteOnLockOf(data);
       await super.saveSuccess(data, result);
     } catch (error) {
       await this.deleteRecord(data).catch(() => {});
       throw error;
+    }
+  }
+
+  override async deleteRecord(...[data]: DeleteRecordArguments): Promise<void> {
+    this.#conditionNextWriteOnLockOf(data);
+    await super.deleteRecord(data);
+  }
+
+  #conditionNextWriteOnLockOf(data: CallPayload): void {
+    const token = isObject(data) ? this.#lockTokens.get(data) : undefined;
+    if (token === undefined)
+      throw new Error('Only the request that took a lock writes its record.');
+    this.#writeTokens.set(this.getHashedIdempotencyKey(data), token);
+  }
+
+  #takeWriteToken(idempotencyKey: string): string {
+    const token = this.#writeTokens.get(idempotencyKey);
+    this.#writeTokens.delete(idempotencyKey);
+    if (token === undefined)
+      throw new Error('A record is written through saveSuccess or deleteRecord only.');
+    return token;
+  }
+
+  protected override _updateRecord(record: IdempotencyRecord): Promise<void> {
+    return this.saveOwnRecord(record, this.#takeWriteToken(record.idempotencyKey));
+  }
+
+  /**
+   * Saves the result `record` holds, if the record is still the lock `lockToken` names.
+   *
+   * @throws IdempotencyLockLost when it is not: another request took the key over
+   */
+  protected async saveOwnRecord(record: IdempotencyRecord, lockToken: string): Promise<void> {
+    const fields = {
+      [attribute.expiry]: record.expiryTimestamp,
+      [attribute.status]: record.getStatus(),
+      ...(record.responseData !== undefined && { [attribute.data]: record.responseData }),
+      ...(this.isPayloadValidationEnabled() && { [attribute.validation]: record.payloadHash }),
+    };
+    const names = Object.keys(fields);
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: this.getKey(record.idempotencyKey),
+          UpdateExpression: `SET ${names.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
+          ConditionExpression: '#lock_token = :lock_token',
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])),
+            '#lock_token': attribute.lockToken,
+          },
+          ExpressionAttributeValues: marshall(
+            {
+              ...Object.fromEntries(names.map((name, index) => [`:f${index}`, fields[name]])),
+              ':lock_token': lockToken,
+            },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new IdempotencyLockLost(record.idempotencyKey);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the record, if it is still this request's lock: a record that is not is another
+   * request's (or gone already, when the SDK repeats a delete whose reply was lost).
+   */
+  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    const token = this.#takeWriteToken(record.idempotencyKey);
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#tableName,
+          Key: this.getKey(record.idempotencyKey),
+          ConditionExpression: '#lock_token = :lock_token',
+          ExpressionAttributeNames: { '#lock_token': attribute.lockToken },
+          ExpressionAttributeValues: marshall({ ':lock_token': token }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -225,6 +334,22 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
     });
   }
 }
+
+/**
+ * The request's lock was taken over (it had expired) before its result was saved: the result is
+ * not saved, and the key answers what the request that took it over stores.
+ */
+export class IdempotencyLockLost extends Error {
+  override readonly name = 'IdempotencyLockLost';
+
+  constructor(idempotencyKey: string) {
+    super(
+      `The lock of idempotency key ${idempotencyKey} was taken over before its result was saved`,
+    );
+  }
+}
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 /**
  * A record read from the store, whose expiry is judged as the lock's write judges it: by the

@@ -154,8 +154,11 @@ export class FaultInjectingPersistenceLayer extends ResponsePersistenceLayer {
     super(options);
   }
 
-  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
+  protected override async saveOwnRecord(
+    record: IdempotencyRecord,
+    lockToken: string,
+  ): Promise<void> {
     await this.faults.strike('save-result');
-    return super._updateRecord(record);
+    return super.saveOwnRecord(record, lockToken);
   }
 }

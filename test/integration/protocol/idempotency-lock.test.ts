@@ -151,3 +151,55 @@ describe('a lock taken with no time left of the invocation', () => {
     },
   );
 });
+
+describe('a request that outlives its lock, which another request took over', () => {
+  it.each([
+    ['fails', true, 500, 'internal_error'],
+    ['completes', false, 409, 'idempotency_key_in_use'],
+  ])(
+    'and %s leaves the lock of the request that took over alone: the key stays locked until that one answers',
+    async (_, fails, status, code) => {
+      const t0 = Date.now();
+      const faults = new FaultInjector();
+      const outliving = anInstanceAt(t0, faults);
+      // Past the first request's lock and the order's lease (30 s), by more than the margin.
+      const later = anInstanceAt(t0 + 40_000);
+      const tenant = aTenant();
+      const order = await aPayableOrder(tenant, outliving);
+      const request = { tenant, idempotencyKey: aKey() };
+      const body = aCreatePaymentRequest(order);
+      const firstCharge = outliving.processor.holdNextCharge();
+      if (fails) {
+        faults.inject({
+          step: 'after-charge',
+          action: { kind: 'fail' },
+          idempotencyKey: request.idempotencyKey,
+        });
+      }
+      const outlived = invokePost('/payments', body, {
+        ...request,
+        remainingMs: REMAINING_MS,
+        application: outliving,
+      });
+      await firstCharge.reached;
+      const takingOverCharge = later.processor.holdNextCharge();
+      const tookOver = invokePost('/payments', body, { ...request, application: later });
+      await takingOverCharge.reached;
+
+      firstCharge.release();
+      const late = await outlived;
+      const meanwhile = await invokePost('/payments', body, { ...request, application: later });
+      takingOverCharge.release();
+      const answered = await tookOver;
+      const replay = await invokePost('/payments', body, { ...request, application: later });
+
+      expect(late.status).toBe(status);
+      expect(late.body.code).toBe(code);
+      expect(meanwhile.status).toBe(409);
+      expect(meanwhile.body.code).toBe('idempotency_key_in_use');
+      expect(answered.status).toBe(201);
+      expect(answered.headers['idempotent-replayed']).toBeUndefined();
+      expectReplayOf(replay, answered);
+    },
+  );
+});
