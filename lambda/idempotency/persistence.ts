@@ -89,7 +89,8 @@ interface PendingLock {
  *   for its own lock, and the key would stay locked until the lock expired.
  *
  * The result is saved, and the record of a failed request deleted, only while the record is still
- * the request's own lock (its token), where Powertools writes unconditionally. A request that
+ * the request's own lock (its token), where Powertools writes unconditionally (a result is also
+ * saved where the record is gone: whoever took the key over failed and freed it). A request that
  * outlived its lock (a process paused past it, a clock skewed past the margin) would otherwise
  * overwrite or delete the lock of the request that took the key over, and a third request could
  * then run alongside that one. Such a request's result is not saved: it fails with
@@ -188,13 +189,15 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
   }
 
   /**
-   * Saves the result `record` holds, if the record is still the lock `lockToken` names.
+   * Saves the result `record` holds, if the record is still the lock `lockToken` names, or is
+   * gone (the request that took the key over failed, and freed it). Its replay window starts by
+   * the instance's clock, as its lock's did.
    *
-   * @throws IdempotencyLockLost when it is not: another request took the key over
+   * @throws IdempotencyLockLost when another request holds the key
    */
   protected async saveOwnRecord(record: IdempotencyRecord, lockToken: string): Promise<void> {
     const fields = {
-      [attribute.expiry]: record.expiryTimestamp,
+      [attribute.expiry]: Math.round(this.#clock().getTime() / 1000 + this.expiresAfterSeconds),
       [attribute.status]: record.getStatus(),
       ...(record.responseData !== undefined && { [attribute.data]: record.responseData }),
       ...(this.isPayloadValidationEnabled() && { [attribute.validation]: record.payloadHash }),
@@ -206,9 +209,10 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
           TableName: this.#tableName,
           Key: this.getKey(record.idempotencyKey),
           UpdateExpression: `SET ${names.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
-          ConditionExpression: '#lock_token = :lock_token',
+          ConditionExpression: 'attribute_not_exists(#id) OR #lock_token = :lock_token',
           ExpressionAttributeNames: {
             ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])),
+            '#id': attribute.key,
             '#lock_token': attribute.lockToken,
           },
           ExpressionAttributeValues: marshall(

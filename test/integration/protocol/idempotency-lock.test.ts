@@ -202,4 +202,37 @@ describe('a request that outlives its lock, which another request took over', ()
       expectReplayOf(replay, answered);
     },
   );
+
+  it('and completes after the one that took over failed and freed the key: its answer is the first, and the key replays it', async () => {
+    const t0 = Date.now();
+    const outliving = anInstanceAt(t0);
+    const laterFaults = new FaultInjector();
+    const later = anInstanceAt(t0 + 40_000, laterFaults);
+    const tenant = aTenant();
+    const order = await aPayableOrder(tenant, outliving);
+    const request = { tenant, idempotencyKey: aKey() };
+    const body = aCreatePaymentRequest(order);
+    const firstCharge = outliving.processor.holdNextCharge();
+    const outlived = invokePost('/payments', body, {
+      ...request,
+      remainingMs: REMAINING_MS,
+      application: outliving,
+    });
+    await firstCharge.reached;
+    laterFaults.inject({
+      step: 'after-charge',
+      action: { kind: 'fail' },
+      idempotencyKey: request.idempotencyKey,
+    });
+    const tookOver = await invokePost('/payments', body, { ...request, application: later });
+
+    firstCharge.release();
+    const late = await outlived;
+    const replay = await invokePost('/payments', body, { ...request, application: later });
+
+    expect(tookOver.status).toBe(500);
+    expect(late.status).toBe(201);
+    expect(late.headers['idempotent-replayed']).toBeUndefined();
+    expectReplayOf(replay, late);
+  });
 });
