@@ -99,8 +99,14 @@ export class FaultInjectingOrdersStore implements OrdersStore {
     return this.store.renewLease(tenant, lease, leaseExpiresAt);
   }
 
-  flagForReconciliation(tenant: string, attempt: PaymentAttempt, flaggedAt: number): Promise<void> {
-    return this.store.flagForReconciliation(tenant, attempt, flaggedAt);
+  /** Reports each flag it writes (with random faults on), for the checker to judge. */
+  async flagForReconciliation(
+    tenant: string,
+    attempt: PaymentAttempt,
+    flaggedAt: number,
+  ): Promise<void> {
+    await this.store.flagForReconciliation(tenant, attempt, flaggedAt);
+    this.faults.reportFlag(attempt.draft.orderId, attempt.paymentId, flaggedAt);
   }
 
   expiredLeases(before: number): AsyncIterable<HeldLease> {

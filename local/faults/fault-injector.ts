@@ -155,6 +155,15 @@ export class FaultInjector {
   }
 
   /**
+   * Reports an order flagged for reconciliation, with the flag's time by this instance's clock,
+   * on stdout like faults (with random faults on): the checker judges whether the processor
+   * had charged the attempt by then.
+   */
+  reportFlag(orderId: string, paymentId: string, flaggedAt: number): void {
+    this.report({ level: 'INFO', message: 'flagged', orderId, paymentId, at: String(flaggedAt) });
+  }
+
+  /**
    * Reports what a sweep did, on stdout like faults (with random faults on): how the
    * exactly-once checker counts the attempts its servers' sweepers settled.
    */

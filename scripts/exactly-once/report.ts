@@ -20,8 +20,11 @@ export interface CheckReport {
     lateRaces: number;
     clockJumpedMs: number;
   }>;
-  /** The operator's part: orders flagged, how each was settled, answers they stopped. */
+  /** Flags, and the operator's part: orders settled and how, answers the flags stopped. */
   readonly reconciliation: Readonly<{
+    /** Attempts flagged during the run, by the servers or the last sweep. */
+    flags: number;
+    /** Flagged orders the operator settled. */
     orders: number;
     findings: Readonly<Record<string, number>>;
     answers: number;
@@ -67,7 +70,8 @@ export function printReport(
   print(`retry causes ${JSON.stringify(report.retryCauses)}`);
   print(
     `faults ${server.faults}, kills ${server.kills + server.crashes} ` +
-      `(SIGKILL by the checker ${server.kills}, at crash faults ${server.crashes}), server starts ${server.starts}`,
+      `(SIGKILL by the checker ${server.kills}, at crash faults ${server.crashes}), ` +
+      `restarts before the operator ${server.restarts}, server starts ${server.starts}`,
   );
   const { families } = report;
   print(
@@ -78,8 +82,9 @@ export function printReport(
   );
   const { reconciliation } = report;
   print(
-    `reconciliation: ${reconciliation.orders} orders flagged, settled ${JSON.stringify(reconciliation.findings)}; ` +
-      `${reconciliation.answers} answers order_under_reconciliation before that`,
+    `reconciliation: ${reconciliation.flags} attempts flagged; ` +
+      `${reconciliation.orders} orders settled by the operator ${JSON.stringify(reconciliation.findings)}; ` +
+      `${reconciliation.answers} answers order_under_reconciliation`,
   );
   print(`outcomes ${JSON.stringify(report.outcomes)}`);
   print(

@@ -9,8 +9,9 @@
  * The servers share one DynamoDB engine and one sandbox processor, both run by the checker
  * (DynamoDB and a card processor outlive a Lambda instance): a SIGKILL takes a server down, not
  * the data or the processor's records. The processor's clock jumps with everyone's, so that it
- * forgets keys after its retention as a real one does. Orders flagged for reconciliation are
- * settled at the end as an operator would, and the requests they stopped are sent again.
+ * forgets keys after its retention as a real one does. At the end, with no attempt running, the
+ * abandoned attempts are swept and the orders flagged for reconciliation settled as an operator
+ * would; the requests that a flagged order stopped are sent again.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,7 @@ import {
   verifyAnswersAgree,
   verifyCharges,
   verifyFirstAnswers,
+  verifyFlags,
   verifyReconciliationAnswers,
   verifyStoredState,
 } from './verify';
@@ -288,8 +290,9 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   };
 
   /**
-   * The operator settles every flagged order, from the processor's ledger, with no attempt
-   * running; then the requests that a flagged order stopped are sent again.
+   * With no attempt running, the last sweep and the operator settle every abandoned attempt and
+   * flagged order, from the processor's ledger; then the requests that a flagged order stopped
+   * are sent again.
    */
   const reconcile = async (): Promise<Reconciliation> => {
     const operatorsClient = adminClient(engine.endpoint);
@@ -297,22 +300,28 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
       store: createOrdersStore(parseConfig({ ORDERS_TABLE_NAME: tables.orders }), operatorsClient),
       processor,
       clock: simulatedClock,
+      clockSkewMarginMs: CLOCK_SKEW_MARGIN_MS,
       stopAttempts: async () => {
-        log('every server restarts: no attempt runs while the operator settles');
-        await Promise.all(servers.map((server) => server.kill()));
+        log('every server restarts and every clock jumps past the lease: no attempt runs');
+        await Promise.all(servers.map((server) => server.kill('restart')));
         await Promise.all(servers.map((server) => server.whenReady()));
+        jump(PAST_THE_LEASE_MS);
       },
     }).finally(() => operatorsClient.destroy());
+    const flaggedAttempts = new Set(reconciliation.flags.map(({ paymentId }) => paymentId));
     const stopped = exchanges.filter(
       (record) => record.underReconciliation && record.answers.length === 0,
     );
     log(
-      `${reconciliation.orderIds.size} orders reconciled ${JSON.stringify(reconciliation.findings)}; ` +
+      `${reconciliation.flags.length} orders reconciled ${JSON.stringify(reconciliation.findings)}; ` +
         `sending the ${stopped.length} requests they stopped again`,
     );
     await Promise.all(
       stopped.map(async (record) => {
-        record.disturbed ??= 'its order was flagged for reconciliation, then settled';
+        // The flagged attempt's own key finds the payment the operator recorded: a replay.
+        if (flaggedAttempts.has(record.request.resourceId)) {
+          record.disturbed ??= 'its attempt was flagged for reconciliation, then settled';
+        }
         const answer = await sendUntilAnswered(send, record.request, stats, random);
         const described = describeRequest(record.request);
         if (!answer) violations.push(`${described}: never answered once its order was settled`);
@@ -325,7 +334,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     return reconciliation;
   };
 
-  let reconciliation: Reconciliation = { orderIds: new Set(), findings: {} };
+  let reconciliation: Reconciliation = { flags: [], findings: {} };
   await Promise.all(servers.map((server) => server.start()));
   log(
     `${servers.length} server(s) on ${servers.map((server) => server.url).join(', ')}; ` +
@@ -381,6 +390,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     if (fault) record.disturbed ??= `${fault.fault} at ${fault.step}`;
   }
   const charges = verifyCharges(ledger, exchanges);
+  const flags = [...servers.flatMap((server) => server.flags), ...reconciliation.flags];
+
   const state = await readStoredState(engine.endpoint, tables).finally(() => engine.stop());
   const stored = verifyStoredState(state, exchanges, charges.chargedByOrder);
   violations.push(
@@ -388,7 +399,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     ...stored.violations,
     ...verifyAnswersAgree(exchanges),
     ...verifyFirstAnswers(exchanges),
-    ...verifyReconciliationAnswers(exchanges, reconciliation.orderIds),
+    ...verifyFlags(flags, ledger, CLOCK_SKEW_MARGIN_MS),
+    ...verifyReconciliationAnswers(exchanges, new Set(flags.map(({ orderId }) => orderId))),
   );
   rmSync(workDir, { recursive: true, force: true });
 
@@ -413,7 +425,8 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
       clockJumpedMs: jumpedMs,
     },
     reconciliation: {
-      orders: reconciliation.orderIds.size,
+      flags: new Set(flags.map(({ orderId, paymentId }) => `${orderId}/${paymentId}`)).size,
+      orders: reconciliation.flags.length,
       findings: reconciliation.findings,
       answers: exchanges.reduce((sum, record) => sum + (record.underReconciliation ?? 0), 0),
     },
@@ -438,7 +451,15 @@ function mergeStats(into: ClientStats, from: ClientStats): void {
 }
 
 function totalStats(servers: readonly ServerProcess[]): ServerStats {
-  const total: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0, sweeps: 0, swept: 0 };
+  const total: ServerStats = {
+    starts: 0,
+    kills: 0,
+    restarts: 0,
+    crashes: 0,
+    faults: 0,
+    sweeps: 0,
+    swept: 0,
+  };
   for (const { stats } of servers) {
     for (const name of Object.keys(total) as (keyof ServerStats)[]) total[name] += stats[name];
   }

@@ -27,6 +27,14 @@ export interface ServerProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** An order a server flagged for reconciliation: the attempt, and when by the server's clock. */
+export interface ReportedFlag {
+  readonly orderId: string;
+  readonly paymentId: string;
+  /** Epoch ms by the clock of the server that flagged. */
+  readonly at: number;
+}
+
 /** One fault a server reported striking. */
 export interface ReportedFault {
   readonly step: string;
@@ -40,13 +48,15 @@ export interface ReportedFault {
 export interface ServerStats {
   /** Servers started, the first one included. */
   starts: number;
-  /** SIGKILLs the checker sent. */
+  /** SIGKILLs the checker sent to disturb the run. */
   kills: number;
+  /** Restarts (a SIGKILL too) so that no attempt runs while the operator reconciles. */
+  restarts: number;
   /** Servers that killed themselves at a `crash` fault. */
   crashes: number;
   /** Faults the servers reported injecting. */
   faults: number;
-  /** Sweeper runs the servers reported, and the abandoned attempts those runs settled. */
+  /** Sweeper runs the servers reported. */
   sweeps: number;
   /** Abandoned attempts the sweepers recorded (charged or looked up), or flagged. */
   swept: number;
@@ -54,7 +64,17 @@ export interface ServerStats {
 
 export class ServerProcess {
   readonly url: string;
-  readonly stats: ServerStats = { starts: 0, kills: 0, crashes: 0, faults: 0, sweeps: 0, swept: 0 };
+  readonly stats: ServerStats = {
+    starts: 0,
+    kills: 0,
+    restarts: 0,
+    crashes: 0,
+    faults: 0,
+    sweeps: 0,
+    swept: 0,
+  };
+  /** Every order the servers reported flagging, across restarts. */
+  readonly flags: ReportedFlag[] = [];
   /** Every fault the servers reported, across restarts. */
   readonly faults: ReportedFault[] = [];
   private child: ChildProcess | undefined;
@@ -80,13 +100,16 @@ export class ServerProcess {
   /**
    * SIGKILLs the server's whole process group; it restarts by itself.
    *
+   * @param reason `restart` when the checker needs every server fresh, counted apart from the
+   *   kills that disturb the run
    * @returns once the killed server has exited and its successor is starting
    */
-  async kill(): Promise<void> {
+  async kill(reason: 'disturb' | 'restart' = 'disturb'): Promise<void> {
     const child = this.child;
     const pid = child?.pid;
     if (!child || pid === undefined || child.exitCode !== null) return;
-    this.stats.kills += 1;
+    if (reason === 'restart') this.stats.restarts += 1;
+    else this.stats.kills += 1;
     this.killedByChecker = true;
     const exited = once(child, 'exit');
     process.kill(-pid, 'SIGKILL');
@@ -102,6 +125,11 @@ export class ServerProcess {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     process.kill(-(child.pid ?? 0), 'SIGTERM');
     await exited;
+  }
+
+  private recordFlag(line: string): void {
+    const { orderId, paymentId, at } = JSON.parse(line) as Record<string, string>;
+    this.flags.push({ orderId: String(orderId), paymentId: String(paymentId), at: Number(at) });
   }
 
   private recordSweep(line: string): void {
@@ -156,6 +184,7 @@ export class ServerProcess {
       lines.on('line', (line) => {
         if (line.includes('"fault injected"')) this.recordFault(line);
         else if (line.includes('"message":"sweep"')) this.recordSweep(line);
+        else if (line.includes('"message":"flagged"')) this.recordFlag(line);
         else if (line.startsWith('Payments API listening')) resolve();
         else if (!line.startsWith('{')) output = (output + line + '\n').slice(-4000);
       });

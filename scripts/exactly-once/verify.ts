@@ -7,6 +7,7 @@ import type { SandboxCharge } from '../../lambda/adapters/sandbox-payment-proces
 import { problemTypeOf } from '../../lambda/http/problems';
 import { orderKey, paymentKey } from '../../lambda/store/keys';
 import { localPrincipal } from '../../local/proxy-event';
+import type { ReportedFlag } from './server-process';
 import type { Item, StoredState } from './stored-state';
 import { describeRequest, type Exchange, type LogicalRequest, type Answer } from './workload';
 
@@ -68,9 +69,33 @@ export function verifyCharges(
 }
 
 /**
- * A payment was answered 409 `order_under_reconciliation` only while its order was flagged for
- * reconciliation (`flaggedOrderIds`: the orders the operator found flagged once the workload
- * was done; only the operator clears a flag).
+ * Every flag was called for: when the order was flagged, the processor had not charged the
+ * attempt's payment id, or a lookup would have found the charge. (A charge after the flag is
+ * possible: an attempt still running when it was flagged, which only the checker's clock jumps
+ * make old enough, or the key paying again once the operator found it not charged.)
+ *
+ * @param flags every flag the servers and the operator saw, at the flagger's time
+ * @param skewMarginMs how far the flagger's clock may be from the processor's
+ */
+export function verifyFlags(
+  flags: readonly ReportedFlag[],
+  ledger: ReadonlyMap<string, readonly SandboxCharge[]>,
+  skewMarginMs: number,
+): string[] {
+  return flags.flatMap(({ orderId, paymentId, at }) => {
+    const before = ledger.get(paymentId)?.find((charge) => charge.at < at - skewMarginMs);
+    return before
+      ? [
+          `${orderId}: flagged for reconciliation at ${new Date(at).toISOString()}, though the ` +
+            `processor had charged ${paymentId} at ${new Date(before.at).toISOString()}`,
+        ]
+      : [];
+  });
+}
+
+/**
+ * A payment was answered 409 `order_under_reconciliation` only if its order was flagged at some
+ * point (`flaggedOrderIds`: every flag the servers reported, and those the operator found).
  */
 export function verifyReconciliationAnswers(
   exchanges: readonly Exchange[],

@@ -25,8 +25,8 @@ it('finds no violation in a few hundred requests with kills, faults and every fa
 
   expect(report.violations).toEqual([]);
   expect(report.requests).toBeGreaterThanOrEqual(250);
-  // Two SIGKILLs spread over the run; one more of each server if the operator reconciled.
-  expect(report.server.kills).toBeGreaterThanOrEqual(2);
+  expect(report.server.kills).toBe(2);
+  expect(report.server.restarts).toBe(3);
   expect(report.families.enabled).toEqual(FAMILIES);
   expect(report.server.sweeps).toBeGreaterThan(0);
   expect(report.server.faults).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import {
   verifyAnswersAgree,
   verifyCharges,
   verifyFirstAnswers,
+  verifyFlags,
   verifyReconciliationAnswers,
   verifyStoredState,
 } from '../../../scripts/exactly-once/verify';
@@ -212,6 +213,19 @@ describe('the checker', () => {
     });
 
     expect(violationsOf(run)).toEqual(['pay_2: charged 2 times under one processor key']);
+  });
+
+  it('finds an order flagged though the processor had charged its attempt, beyond the skew margin', () => {
+    const flaggedAt = Date.parse(createdAt) + DAY_MS;
+    const flag = (paymentId: string) => ({ orderId: 'ord_1', paymentId, at: flaggedAt });
+    const ledger = new Map<string, SandboxCharge[]>([
+      ['pay_1', [aCharge('succeeded', flaggedAt - 6_000)]],
+      ['pay_2', [aCharge('succeeded', flaggedAt - 4_000, 'pay_2')]],
+    ]);
+
+    expect(verifyFlags([flag('pay_1'), flag('pay_2'), flag('pay_3')], ledger, 5_000)).toEqual([
+      'ord_1: flagged for reconciliation at 2026-01-02T00:00:00.000Z, though the processor had charged pay_1 at 2026-01-01T23:59:54.000Z',
+    ]);
   });
 
   it('finds order_under_reconciliation answered for an order that was never flagged', () => {
