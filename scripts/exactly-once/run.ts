@@ -308,7 +308,13 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
         jump(PAST_THE_LEASE_MS);
       },
     }).finally(() => operatorsClient.destroy());
-    const flaggedAttempts = new Set(reconciliation.flags.map(({ paymentId }) => paymentId));
+    // Flagged by a server (a flag its attempt may have cleared by recording itself since) or
+    // found by the operator.
+    const flaggedAttempts = new Set(
+      [...servers.flatMap((server) => server.flags), ...reconciliation.flags].map(
+        ({ paymentId }) => paymentId,
+      ),
+    );
     const stopped = exchanges.filter(
       (record) => record.underReconciliation && record.answers.length === 0,
     );
@@ -318,7 +324,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
     );
     await Promise.all(
       stopped.map(async (record) => {
-        // The flagged attempt's own key finds the payment the operator recorded: a replay.
+        // A flagged attempt's own key finds the payment recorded meanwhile: a replay.
         if (flaggedAttempts.has(record.request.resourceId)) {
           record.disturbed ??= 'its attempt was flagged for reconciliation, then settled';
         }
