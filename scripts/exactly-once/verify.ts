@@ -133,10 +133,15 @@ const tenantOfOrder = (order: Item) => decodeURIComponent(String(order.pk).split
  */
 export function verifyFirstAnswers(exchanges: readonly Exchange[]): string[] {
   const violations: string[] = [];
-  for (const { request, answers, initialAnswers, disturbed } of exchanges) {
+  for (const { request, answers, initialAnswers, disturbed, underReconciliation } of exchanges) {
     if (disturbed || initialAnswers === undefined || initialAnswers === 0) continue;
     if (answers.slice(0, initialAnswers).every((answer) => answer.replayed)) {
-      violations.push(`${describeRequest(request)}: its first answer was marked replayed`);
+      const stopped = underReconciliation
+        ? ` (sent again after ${underReconciliation} order_under_reconciliation)`
+        : '';
+      violations.push(
+        `${describeRequest(request)}: its first answer was marked replayed${stopped}`,
+      );
     }
   }
   return violations;
