@@ -10,7 +10,6 @@ import {
   type PaymentInProgress,
   type PaymentNotFound,
 } from '../domain/errors';
-import type { IdempotencyLockLost } from '../idempotency/persistence';
 import { problems, type ProblemType } from './problems';
 import { problemResponse, type HttpResponse, type Problem } from './response';
 
@@ -46,7 +45,6 @@ type PowertoolsErrorName =
   | 'IdempotencyValidationError'
   | 'IdempotencyPersistenceLayerError'
   | 'IdempotencyInconsistentStateError';
-type PersistenceErrorName = IdempotencyLockLost['name'];
 
 const storeUnavailable = {
   type: problems.serviceUnavailable,
@@ -58,7 +56,7 @@ const storeUnavailable = {
  * what the client should read, the detail to send instead.
  */
 const problemOfError: ReadonlyMap<string, { type: ProblemType; detail?: string }> = new Map<
-  DomainErrorName | PowertoolsErrorName | PersistenceErrorName,
+  DomainErrorName | PowertoolsErrorName,
   { type: ProblemType; detail?: string }
 >([
   ['OrderNotFound', { type: problems.orderNotFound }],
@@ -79,14 +77,6 @@ const problemOfError: ReadonlyMap<string, { type: ProblemType; detail?: string }
   [
     'IdempotencyValidationError',
     { type: problems.idempotencyKeyReused, detail: new IdempotencyKeyReused().message },
-  ],
-  [
-    'IdempotencyLockLost',
-    {
-      type: problems.idempotencyKeyInUse,
-      detail:
-        'Another request with this Idempotency-Key took it over while this one ran; retry shortly for its answer.',
-    },
   ],
   ['IdempotencyPersistenceLayerError', storeUnavailable],
   ['IdempotencyInconsistentStateError', storeUnavailable],
@@ -155,25 +145,10 @@ export function errorResponse(error: unknown): HttpResponse {
     return problemResponse({ ...problem, detail: message, extensions });
   }
   if (!(error instanceof Error)) return problemResponse(internalError);
-  const lockLost = lockLostBeneath(error);
-  if (lockLost) return errorResponse(lockLost);
   const known = problemOfError.get(error.name);
   if (known) return problemResponse(problemOf(error, known));
   if (isDependencyUnavailable(error)) return problemResponse(problemOf(error, storeUnavailable));
   return problemResponse(internalError);
-}
-
-/**
- * The lost lock that Powertools' persistence error wraps, if that is what it wraps: the key is
- * in use by the request that took it over, which is not a store outage.
- */
-function lockLostBeneath(error: Error): Error | undefined {
-  const { cause } = error as { cause?: unknown };
-  return error.name === 'IdempotencyPersistenceLayerError' &&
-    cause instanceof Error &&
-    cause.name === 'IdempotencyLockLost'
-    ? cause
-    : undefined;
 }
 
 /** True for the responses that mean the server failed: they are logged as errors. */

@@ -93,9 +93,9 @@ interface PendingLock {
  * saved where the record is gone: whoever took the key over failed and freed it). A request that
  * outlived its lock (a process paused past it, a clock skewed past the margin) would otherwise
  * overwrite or delete the lock of the request that took the key over, and a third request could
- * then run alongside that one. Such a request's result is not saved: it fails with
- * {@link IdempotencyLockLost}, and the client's retry gets the answer of the request holding the
- * key.
+ * then run alongside that one. Such a request's result is not saved, but it is still its
+ * client's answer: it was a first execution (it may have been the one that charged), and the
+ * key's holder reads the same resources, so its stored answer is the same.
  *
  * Powertools leaves the record INPROGRESS when saving the result fails, so every retry would
  * get 409 until the in-progress expiry (the rest of the Lambda timeout). Deleting it lets the
@@ -159,6 +159,9 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
       this.#conditionNextWriteOnLockOf(data);
       await super.saveSuccess(data, result);
     } catch (error) {
+      // Another request holds the key now: its record stands, and this request's answer is
+      // still its own first execution's (both read the same resources).
+      if (error instanceof IdempotencyLockLost) return;
       await this.deleteRecord(data).catch(() => {});
       throw error;
     }
@@ -341,9 +344,9 @@ export class ResponsePersistenceLayer extends DynamoDBPersistenceLayer {
 
 /**
  * The request's lock was taken over (it had expired) before its result was saved: the result is
- * not saved, and the key answers what the request that took it over stores.
+ * not saved, and the key replays what the request that took it over stores.
  */
-export class IdempotencyLockLost extends Error {
+class IdempotencyLockLost extends Error {
   override readonly name = 'IdempotencyLockLost';
 
   constructor(idempotencyKey: string) {
