@@ -41,7 +41,7 @@ const processorUrl = process.env.LOCAL_SANDBOX_PROCESSOR_URL;
 const dependencies = withFaultInjection(
   {
     ...createIdempotentDependencies(config, client, clock),
-    ...(processorUrl && { processor: new RemoteSandboxProcessor(processorUrl) }),
+    ...(processorUrl && { processor: new RemoteSandboxProcessor(processorUrl, clock) }),
   },
   config,
   client,

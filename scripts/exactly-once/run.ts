@@ -131,7 +131,7 @@ export async function runExactlyOnceCheck(options: CheckOptions): Promise<CheckR
   // The one processor of the run, on the simulated time: it forgets a key 24 h after its charge.
   const ledger: SandboxLedger = new Map();
   const processor = new SandboxPaymentProcessor({ ledger, clock: simulatedClock });
-  const processorService = await serveSandboxProcessor(processor);
+  const processorService = await serveSandboxProcessor(processor, simulatedClock);
 
   const skews = families['skewed-clocks'] ? INSTANCE_SKEWS_MS : [0];
   const servers: ServerProcess[] = [];

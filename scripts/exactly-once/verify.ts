@@ -58,9 +58,12 @@ export function verifyCharges(
       continue;
     }
     const captures = charges.filter(({ outcome }) => outcome.outcome === 'succeeded').length;
-    if (captures > 1) violations.push(`${paymentId}: captured ${captures} times`);
+    const times = charges.map(({ at }) => new Date(at).toISOString()).join(', ');
+    if (captures > 1) violations.push(`${paymentId}: captured ${captures} times (${times})`);
     else if (charges.length > 1)
-      violations.push(`${paymentId}: charged ${charges.length} times under one processor key`);
+      violations.push(
+        `${paymentId}: charged ${charges.length} times under one processor key (${times})`,
+      );
     if (captures === 0) continue;
     const orderId = (request.body as { orderId: string }).orderId;
     chargedByOrder.set(orderId, [...(chargedByOrder.get(orderId) ?? []), paymentId]);

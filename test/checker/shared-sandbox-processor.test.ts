@@ -9,6 +9,7 @@ import {
 } from '../../lambda/adapters/sandbox-payment-processor';
 import type { ChargeRequest } from '../../lambda/domain/payment-processor';
 import {
+  MAX_TRANSIT_MS,
   RemoteSandboxProcessor,
   serveSandboxProcessor,
   type SandboxProcessorService,
@@ -22,9 +23,8 @@ let now: number;
 beforeEach(async () => {
   ledger = new Map();
   now = Date.parse('2026-12-01T00:00:00Z');
-  service = await serveSandboxProcessor(
-    new SandboxPaymentProcessor({ ledger, clock: () => new Date(now) }),
-  );
+  const clock = () => new Date(now);
+  service = await serveSandboxProcessor(new SandboxPaymentProcessor({ ledger, clock }), clock);
 });
 afterEach(() => service.close());
 
@@ -70,6 +70,20 @@ it("forgets a key after its retention by the processor's clock: the key is charg
   await processor.charge(aCharge('pay_3'));
 
   expect(ledger.get('pay_3')?.map((charge) => charge.at)).toEqual([now - 25 * HOUR, now]);
+});
+
+it("refuses a charge that arrives over a minute after it was sent by its sender's clock: it charges nothing", async () => {
+  const sentBefore = (ms: number) =>
+    new RemoteSandboxProcessor(service.url, () => new Date(now - ms));
+
+  await expect(sentBefore(MAX_TRANSIT_MS + 1).charge(aCharge('pay_6'))).rejects.toThrow(
+    /sandbox processor answered 408 .*arrived too late/,
+  );
+  await expect(sentBefore(MAX_TRANSIT_MS).charge(aCharge('pay_7'))).resolves.toEqual({
+    outcome: 'succeeded',
+  });
+
+  expect([...ledger.keys()]).toEqual(['pay_7']);
 });
 
 it('takes the sandbox cards without asking, and throws when the processor refuses a charge', async () => {
