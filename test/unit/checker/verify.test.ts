@@ -198,7 +198,9 @@ describe('the checker', () => {
       aCharge('succeeded', Date.parse(createdAt) + 1.5 * DAY_MS),
     ]);
 
-    expect(violationsOf(run)).toEqual(['pay_1: captured 2 times']);
+    expect(violationsOf(run)).toEqual([
+      'pay_1: captured 2 times (2026-01-01T00:00:00.000Z, 2026-01-02T12:00:00.000Z)',
+    ]);
   });
 
   it('finds a declined payment id charged again under its key', () => {
@@ -212,7 +214,9 @@ describe('the checker', () => {
       answers: [anAnswer(409, { code: 'order_already_paid' })],
     });
 
-    expect(violationsOf(run)).toEqual(['pay_2: charged 2 times under one processor key']);
+    expect(violationsOf(run)).toEqual([
+      'pay_2: charged 2 times under one processor key (2026-01-01T00:00:00.000Z, 2026-01-02T12:00:00.000Z)',
+    ]);
   });
 
   it('finds an order flagged though the processor had charged its attempt, beyond the skew margin', () => {
