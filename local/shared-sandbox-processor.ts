@@ -15,7 +15,6 @@
  *   GET  /charges/<paymentId>                    → 200 ChargeLookup
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   isSandboxPaymentMethod,
   type SandboxPaymentProcessor,
@@ -28,6 +27,7 @@ import type {
   PaymentProcessor,
 } from '../lambda/domain/payment-processor';
 import type { Clock } from '../lambda/domain/ports';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface SandboxProcessorService {
   /** Where the servers reach it: `LOCAL_SANDBOX_PROCESSOR_URL`. */
@@ -63,18 +63,7 @@ export async function serveSandboxProcessor(
       },
     );
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: await listenOnLoopback(server), close: () => closeServer(server) };
 }
 
 class NotFound extends Error {}

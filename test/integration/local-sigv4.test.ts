@@ -6,10 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +25,7 @@ import { aCreateOrderRequest, aCreatePaymentRequest, aKey } from '../support/bui
 import type { ApiResponse } from './support/api';
 import { testApplication } from './support/application';
 import { contractViolations } from './support/contract';
+import { closeServer, listenOnLoopback } from '../../local/loopback';
 
 const run = promisify(execFile);
 const REGION = 'eu-west-1';
@@ -88,15 +87,11 @@ beforeAll(async () => {
     log: () => {},
     authenticate: sigV4Authentication(auth),
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
+  await closeServer(server);
   rmSync(directory, { recursive: true, force: true });
 });
 

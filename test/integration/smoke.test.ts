@@ -5,10 +5,8 @@
  * a server that does not verify signatures.
  */
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { localAuthFromEnvironment } from '../../local/local-auth';
@@ -16,6 +14,7 @@ import { createLocalServer, type LocalServerOptions } from '../../local/server';
 import { sigV4Authentication } from '../../local/sigv4-authentication';
 import { startFaultProxy, type UpstreamAnswer } from '../support/fault-proxy';
 import { testApplication } from './support/application';
+import { closeServer, listenOnLoopback } from '../../local/loopback';
 
 const run = promisify(execFile);
 const repositoryRoot = path.resolve(__dirname, '../..');
@@ -63,15 +62,9 @@ async function startServer(options: Partial<LocalServerOptions> = {}) {
     log: () => {},
     ...options,
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
+    url: await listenOnLoopback(server),
+    close: () => closeServer(server),
   };
 }
 

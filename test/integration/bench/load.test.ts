@@ -2,10 +2,9 @@
  * The bench's load runner against a real HTTP server of the test's own: a finite pool of
  * requests (orders to pay, payments to replay) may be smaller than the connections, or empty.
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { runLoad, type BenchRequest } from '../../../bench/load';
+import { closeServer, listenOnLoopback } from '../../../local/loopback';
 
 describe('runLoad on a finite pool of requests', () => {
   const received: string[] = [];
@@ -17,16 +16,10 @@ describe('runLoad on a finite pool of requests', () => {
       received.push(request.url ?? '');
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listenOnLoopback(server);
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
+  afterAll(() => closeServer(server));
 
   const aPool = (name: string, size: number): BenchRequest[] =>
     Array.from({ length: size }, (_, index) => ({

@@ -3,13 +3,12 @@
  * credential of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLocalServer } from '../../../local/server';
 import { sigV4Authentication } from '../../../local/sigv4-authentication';
 import type { LocalCredential } from '../../../local/sigv4';
 import { testApplication } from '../support/application';
+import { closeServer, listenOnLoopback } from '../../../local/loopback';
 
 export interface SigningLocalApi {
   readonly url: string;
@@ -30,16 +29,10 @@ export async function startSigningLocalApi(region = 'eu-west-1'): Promise<Signin
     log: () => {},
     authenticate: sigV4Authentication({ type: 'sigv4', region, credentials: [credentials] }),
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: await listenOnLoopback(server),
     region,
     credentials,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
+    close: () => closeServer(server),
   };
 }

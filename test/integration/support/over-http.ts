@@ -3,12 +3,11 @@
  * server, started in this test process on the test file's own application (the handlers built
  * with the dependencies the file injected).
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLocalServer } from '../../../local/server';
 import { useHttpTransport } from './api';
 import { testApplication } from './application';
+import { closeServer, listenOnLoopback } from '../../../local/loopback';
 
 let server: Server;
 
@@ -18,13 +17,7 @@ beforeAll(async () => {
     handlerFor: (route) => testApplication().handlerFor(route),
     log: () => {},
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  useHttpTransport(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  useHttpTransport(await listenOnLoopback(server));
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => closeServer(server));
