@@ -39,7 +39,7 @@ import {
 import type { CheckOptions } from './options';
 import { outcomesOf, type CheckReport } from './report';
 import { reconcileFlaggedOrders, type Reconciliation } from './reconciliation';
-import { ServerProcess, type ServerStats } from './server-process';
+import { noServerStats, ServerProcess, type ServerStats } from './server-process';
 import { readStoredState } from './stored-state';
 import {
   verifyAnswersAgree,
@@ -457,15 +457,7 @@ function mergeStats(into: ClientStats, from: ClientStats): void {
 }
 
 function totalStats(servers: readonly ServerProcess[]): ServerStats {
-  const total: ServerStats = {
-    starts: 0,
-    kills: 0,
-    restarts: 0,
-    crashes: 0,
-    faults: 0,
-    sweeps: 0,
-    swept: 0,
-  };
+  const total = noServerStats();
   for (const { stats } of servers) {
     for (const name of Object.keys(total) as (keyof ServerStats)[]) total[name] += stats[name];
   }

@@ -62,17 +62,20 @@ export interface ServerStats {
   swept: number;
 }
 
+/** Stats of no server yet: every count 0. */
+export const noServerStats = (): ServerStats => ({
+  starts: 0,
+  kills: 0,
+  restarts: 0,
+  crashes: 0,
+  faults: 0,
+  sweeps: 0,
+  swept: 0,
+});
+
 export class ServerProcess {
   readonly url: string;
-  readonly stats: ServerStats = {
-    starts: 0,
-    kills: 0,
-    restarts: 0,
-    crashes: 0,
-    faults: 0,
-    sweeps: 0,
-    swept: 0,
-  };
+  readonly stats: ServerStats = noServerStats();
   /** Every order the servers reported flagging, across restarts. */
   readonly flags: ReportedFlag[] = [];
   /** Every fault the servers reported, across restarts. */
