@@ -13,6 +13,16 @@ const paths = [
   ['/payments', '/payment'],
 ] as const;
 
+/** An order, and a first payment of it on `path` with a fresh key; charges recorded from then. */
+async function aFirstPaymentOn(path: string) {
+  const tenant = aTenant();
+  const order = await anOrder(tenant);
+  const key = aKey();
+  const charges = recordCharges();
+  const first = await post(path, aCreatePaymentRequest(order), { tenant, idempotencyKey: key });
+  return { tenant, order, key, charges, first };
+}
+
 describe('POST /payment, the alias of POST /payments', () => {
   it('pays the order and answers the 201 the document describes, with Location under /payments', async () => {
     const tenant = aTenant();
@@ -33,15 +43,8 @@ describe('POST /payment, the alias of POST /payments', () => {
   it.each(paths)(
     'replays on the other path a key first used on %s: one payment, one charge',
     async (firstPath, secondPath) => {
-      const tenant = aTenant();
-      const order = await anOrder(tenant);
-      const key = aKey();
-      const charges = recordCharges();
+      const { tenant, order, key, charges, first } = await aFirstPaymentOn(firstPath);
 
-      const first = await post(firstPath, aCreatePaymentRequest(order), {
-        tenant,
-        idempotencyKey: key,
-      });
       const second = await post(secondPath, aCreatePaymentRequest(order), {
         tenant,
         idempotencyKey: key,
@@ -57,15 +60,8 @@ describe('POST /payment, the alias of POST /payments', () => {
   it.each(paths)(
     'answers 422 idempotency_key_reused on the other path for a key used on %s with another body',
     async (firstPath, secondPath) => {
-      const tenant = aTenant();
-      const order = await anOrder(tenant);
-      const key = aKey();
-      const charges = recordCharges();
+      const { tenant, order, key, charges, first } = await aFirstPaymentOn(firstPath);
 
-      const first = await post(firstPath, aCreatePaymentRequest(order), {
-        tenant,
-        idempotencyKey: key,
-      });
       const other = await post(
         secondPath,
         aCreatePaymentRequest(order, { paymentMethod: { type: 'card', token: 'tok_mastercard' } }),

@@ -12,8 +12,9 @@ import { createOrderHandler, createPaymentHandler } from '../../../lambda/app/ha
 import type { PaymentProcessor } from '../../../lambda/domain/payment-processor';
 import { MetricName } from '../../../lambda/metric-names';
 import { apiRoutes, type ApiRoute } from '../../../lib/api-routes';
-import { lambdaContext, toProxyEvent } from '../../../local/proxy-event';
+import { lambdaContext } from '../../../local/proxy-event';
 import { aKey, aTenant } from '../../support/builders';
+import { aPostEvent } from '../support/invoke';
 import { aSandboxOnAManualClock, dyingBeforeTheCharge, HOUR } from './support';
 
 const config = parseIdempotentConfig(process.env);
@@ -73,17 +74,7 @@ function anApi(processor: PaymentProcessor, clock: () => Date) {
       functionId === 'CreateOrderFunction'
         ? createOrderHandler(dependencies)
         : createPaymentHandler(dependencies);
-    const event = toProxyEvent({
-      route,
-      path: route.path,
-      pathParameters: {},
-      headers: {
-        'content-type': ['application/json'],
-        'x-tenant-id': [tenant],
-        'idempotency-key': [idempotencyKey],
-      },
-      body: Buffer.from(JSON.stringify(body)),
-    });
+    const event = aPostEvent(route, route.path, { tenant, idempotencyKey }, body);
     const context: Context = lambdaContext(route);
     const result = await handler(event, context);
     return {

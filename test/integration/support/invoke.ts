@@ -17,6 +17,28 @@ export interface InvokeOptions {
   readonly application?: TestApplication;
 }
 
+/** The proxy event API Gateway makes of a JSON POST to `path`, from `tenant`, with its key. */
+export function aPostEvent(
+  route: Parameters<typeof toProxyEvent>[0]['route'],
+  path: string,
+  { tenant, idempotencyKey }: Pick<InvokeOptions, 'tenant' | 'idempotencyKey'>,
+  body: unknown,
+  resource?: string,
+) {
+  return toProxyEvent({
+    route,
+    ...(resource !== undefined && { resource }),
+    path,
+    pathParameters: {},
+    headers: {
+      'content-type': ['application/json'],
+      'x-tenant-id': [tenant],
+      'idempotency-key': [idempotencyKey],
+    },
+    body: Buffer.from(JSON.stringify(body)),
+  });
+}
+
 export async function invokePost(
   urlPath: '/orders' | '/payments',
   body: unknown,
@@ -28,18 +50,7 @@ export async function invokePost(
     remainingMs === undefined
       ? match.route
       : { ...match.route, timeoutSeconds: remainingMs / 1000 };
-  const event = toProxyEvent({
-    route: match.route,
-    resource: match.resource,
-    path: urlPath,
-    pathParameters: {},
-    headers: {
-      'content-type': ['application/json'],
-      'x-tenant-id': [tenant],
-      'idempotency-key': [idempotencyKey],
-    },
-    body: Buffer.from(JSON.stringify(body)),
-  });
+  const event = aPostEvent(match.route, urlPath, { tenant, idempotencyKey }, body, match.resource);
   const result = await application.handlerFor(match.route)(event, lambdaContext(route));
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [

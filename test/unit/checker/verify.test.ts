@@ -144,24 +144,26 @@ describe('the checker', () => {
     ]);
   });
 
-  it('finds a lease left on an order whose attempt is recorded', () => {
+  /** A clean run whose order still holds a lease of `paymentId`. */
+  const aRunLeftWithALease = (paymentId: string) => {
     const run = aCleanRun();
     (run.state.orders as Map<string, Item>).set(orderKey(localPrincipal(tenant), order.id).pk, {
       ...orderItemOf(run),
-      lease: { paymentId: 'pay_1', expiresAt: 0 },
+      lease: { paymentId, expiresAt: 0 },
     });
+    return run;
+  };
 
-    expect(violationsOf(run)).toEqual(['ord_1: a lease left behind by pay_1, which is recorded']);
+  it('finds a lease left on an order whose attempt is recorded', () => {
+    expect(violationsOf(aRunLeftWithALease('pay_1'))).toEqual([
+      'ord_1: a lease left behind by pay_1, which is recorded',
+    ]);
   });
 
   it('finds a lease left at all once the run settled', () => {
-    const run = aCleanRun();
-    (run.state.orders as Map<string, Item>).set(orderKey(localPrincipal(tenant), order.id).pk, {
-      ...orderItemOf(run),
-      lease: { paymentId: 'pay_9', expiresAt: 0 },
-    });
-
-    expect(violationsOf(run)).toEqual(["ord_1: a payment attempt's lease was left behind"]);
+    expect(violationsOf(aRunLeftWithALease('pay_9'))).toEqual([
+      "ord_1: a payment attempt's lease was left behind",
+    ]);
   });
 
   it.each(['order_already_paid', 'payment_in_progress'])(
